@@ -1,0 +1,38 @@
+#pragma once
+// Big-endian (network order) loads and stores, as Kafka's wire and file formats use.
+// Unaligned access is fine: these go through memcpy.
+
+#include <cstdint>
+#include <cstring>
+
+namespace sluice::common {
+
+inline uint16_t load_be16(const uint8_t* p) {
+    uint16_t v;
+    std::memcpy(&v, p, 2);
+    return __builtin_bswap16(v);
+}
+inline uint32_t load_be32(const uint8_t* p) {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    return __builtin_bswap32(v);
+}
+inline uint64_t load_be64(const uint8_t* p) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return __builtin_bswap64(v);
+}
+inline void store_be16(uint8_t* p, uint16_t v) {
+    v = __builtin_bswap16(v);
+    std::memcpy(p, &v, 2);
+}
+inline void store_be32(uint8_t* p, uint32_t v) {
+    v = __builtin_bswap32(v);
+    std::memcpy(p, &v, 4);
+}
+inline void store_be64(uint8_t* p, uint64_t v) {
+    v = __builtin_bswap64(v);
+    std::memcpy(p, &v, 8);
+}
+
+}  // namespace sluice::common
