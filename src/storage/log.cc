@@ -1,0 +1,256 @@
+#include "sluice/storage/log.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include "sluice/common/assert.h"
+#include "sluice/common/logger.h"
+
+namespace sluice::storage {
+
+log::log(io::reactor& r, std::filesystem::path dir, const log_config& cfg)
+    : _reactor(r), _dir(std::move(dir)), _cfg(cfg) {
+    _write_done.owner = this;
+    _sync_done.owner = this;
+    _flush_task.owner = this;
+}
+
+log::~log() {
+    SLUICE_ASSERT(!_write_op.busy() && !_sync_in_flight && !_flush_task.queued(),
+                  "log %s destroyed with I/O in flight", _dir.c_str());
+}
+
+result<std::unique_ptr<log>> log::open(io::reactor& r, const std::filesystem::path& dir,
+                                       const log_config& cfg, const recovery_state& rs,
+                                       int64_t now_ms) {
+    std::unique_ptr<log> l(new log(r, dir, cfg));
+    if (auto res = l->recover(rs, now_ms); !res) return fail(res.error());
+    return l;
+}
+
+bool log::should_roll(size_t batch_bytes, int64_t now_ms) const {
+    const segment& seg = *_segments.rbegin()->second;
+    if (seg.empty()) return false;
+    return seg.accepted_bytes() + batch_bytes > _cfg.segment_bytes ||
+           now_ms - seg.rolling_base_ms() > _cfg.segment_ms || seg.indexes_full() ||
+           // Index positions are u32: a segment never grows past 4 GiB.
+           seg.accepted_bytes() + batch_bytes > UINT32_MAX;
+}
+
+result<void> log::roll(int64_t now_ms) {
+    if (auto r = active().seal(); !r) return r;
+    auto seg = segment::create(_dir, _next_offset, _cfg, now_ms);
+    if (!seg) return fail(seg.error());
+    _segments.emplace(_next_offset, std::move(seg).value());
+    ++_stats.rolls;
+    return {};
+}
+
+result<append_info> log::append(std::span<uint8_t> batch, append_waiter* waiter, int64_t now_ms) {
+    if (_offline) return fail(errc::log_offline);
+    auto info = validate_batch(batch, _cfg.max_message_bytes);
+    if (!info) return fail(info.error());
+    if (should_roll(batch.size(), now_ms)) {
+        if (auto r = roll(now_ms); !r) return fail(r.error());
+    }
+    patch_base_offset(batch, _next_offset);
+    info->base_offset = _next_offset;
+    segment& seg = active();
+    seg.accept(info.value(), _cfg);
+    _next_offset = info->last_offset() + 1;
+    _pending.push_back({&seg, {batch.data(), batch.size()}, _next_offset});
+    ++_stats.batches;
+    if (waiter) {
+        waiter->_end_offset = _next_offset;
+        waiter->_next = nullptr;
+        if (_unwritten_tail) {
+            _unwritten_tail->_next = waiter;
+        } else {
+            _unwritten_head = waiter;
+        }
+        _unwritten_tail = waiter;
+    }
+    // Everything appended in this loop turn goes out together at its end.
+    _reactor.defer(&_flush_task);
+    return append_info{info->base_offset, info->last_offset()};
+}
+
+void log::pump() {
+    if (_offline) return;
+    if (!_write_op.busy() && _pending_head < _pending.size()) start_write();
+    if (_sync_in_flight || _dirty.empty()) return;
+    segment* seg = _dirty.front();
+    _sync_in_flight = true;
+    _sync_segment = seg;
+    _sync_target = seg->written_end_offset;
+    ++_stats.syncs;
+    _reactor.fsync(seg->fd(), true, &_sync_done);
+}
+
+void log::start_write() {
+    segment* seg = _pending[_pending_head].seg;
+    _write_iov.clear();
+    size_t i = _pending_head;
+    for (; i < _pending.size() && _pending[i].seg == seg; ++i)
+        _write_iov.push_back(_pending[i].iov);
+    _inflight_count = i - _pending_head;
+    ++_stats.writes;
+    _write_op.start(_reactor, seg->fd(), _write_iov, seg->written_bytes(), &_write_done);
+}
+
+void log::on_write_done(int32_t res) {
+    if (_offline) return;  // the waiters were failed when the log went offline
+    if (res < 0) {
+        SLUICE_LOG(error, "storage", "write to %s failed: %s", _dir.c_str(), std::strerror(-res));
+        bool disk_full = res == -ENOSPC || res == -EDQUOT || res == -EFBIG;
+        if (disk_full) {
+            roll_back_unwritten(errc::io_error);
+        } else {
+            go_offline(errc::io_error);
+        }
+        return;
+    }
+    segment* seg = _pending[_pending_head].seg;
+    seg->on_written(_write_op.written());
+    const int64_t end = _pending[_pending_head + _inflight_count - 1].end_offset;
+    seg->written_end_offset = end;
+    _written_end = end;
+    _pending_head += _inflight_count;
+    _inflight_count = 0;
+    if (_pending_head == _pending.size()) {
+        _pending.clear();
+        _pending_head = 0;
+    }
+    if (_dirty.empty() || _dirty.back() != seg) _dirty.push_back(seg);
+    notify_written();
+    pump();
+}
+
+void log::on_sync_done(int32_t res) {
+    _sync_in_flight = false;
+    if (_offline) return;
+    if (res < 0) {
+        // After a failed fdatasync the kernel may have dropped the dirty pages; a retry
+        // could succeed without the data ever reaching the disk (PostgreSQL's "fsyncgate").
+        SLUICE_LOG(error, "storage", "fdatasync of %s failed: %s; the log goes offline",
+                   _sync_segment->file()->path.c_str(), std::strerror(-res));
+        go_offline(errc::io_error);
+        return;
+    }
+    segment* seg = _sync_segment;
+    seg->synced_end_offset = _sync_target;
+    if (!_dirty.empty() && _dirty.front() == seg &&
+        seg->synced_end_offset == seg->written_end_offset) {
+        _dirty.erase(_dirty.begin());
+    }
+    _durable_end = _dirty.empty() ? _written_end : _dirty.front()->synced_end_offset;
+    notify_durable();
+    pump();
+}
+
+void log::notify_written() {
+    while (_unwritten_head && _unwritten_head->_end_offset <= _written_end) {
+        append_waiter* w = _unwritten_head;
+        _unwritten_head = w->_next;
+        if (!_unwritten_head) _unwritten_tail = nullptr;
+        w->_next = nullptr;
+        if (_undurable_tail) {
+            _undurable_tail->_next = w;
+        } else {
+            _undurable_head = w;
+        }
+        _undurable_tail = w;
+        w->on_written({});
+    }
+}
+
+void log::notify_durable() {
+    while (_undurable_head && _undurable_head->_end_offset <= _durable_end) {
+        append_waiter* w = _undurable_head;
+        _undurable_head = w->_next;
+        if (!_undurable_head) _undurable_tail = nullptr;
+        w->_next = nullptr;
+        w->on_durable({});
+    }
+}
+
+void log::fail_all_waiters(errc why) {
+    // Written-but-not-durable waiters first: their offsets are lower.
+    while (append_waiter* w = _undurable_head) {
+        _undurable_head = w->_next;
+        w->on_durable(fail(why));
+    }
+    _undurable_tail = nullptr;
+    while (append_waiter* w = _unwritten_head) {
+        _unwritten_head = w->_next;
+        w->on_written(fail(why));
+        w->on_durable(fail(why));
+    }
+    _unwritten_tail = nullptr;
+}
+
+void log::go_offline(errc why) {
+    _offline = true;
+    _pending.clear();
+    _pending_head = _inflight_count = 0;
+    fail_all_waiters(why);
+}
+
+void log::roll_back_unwritten(errc why) {
+    // Fail the appends whose bytes are not in the file, and forget their offsets, so that
+    // the log continues exactly after the last written batch.
+    while (append_waiter* w = _unwritten_head) {
+        _unwritten_head = w->_next;
+        w->on_written(fail(why));
+        w->on_durable(fail(why));
+    }
+    _unwritten_tail = nullptr;
+    _pending.clear();
+    _pending_head = _inflight_count = 0;
+    while (_segments.size() > 1 && _segments.rbegin()->first >= _written_end &&
+           _segments.rbegin()->second->written_bytes() == 0) {
+        auto it = std::prev(_segments.end());
+        if (auto r = remove_segment(it); !r) return go_offline(r.error());
+    }
+    auto r = active().truncate_to(_written_end, _cfg);
+    if (!r) return go_offline(r.error());
+    _next_offset = r.value();
+    SLUICE_ASSERT(_next_offset == _written_end, "rollback ended at %ld, written end %ld",
+                  static_cast<long>(_next_offset), static_cast<long>(_written_end));
+    // truncate_to synced the segment; what is written is durable.
+    if (!_dirty.empty() && _dirty.back() == &active()) _dirty.pop_back();
+    if (_dirty.empty()) {
+        _durable_end = _written_end;
+        notify_durable();
+    }
+    pump();
+}
+
+result<void> log::remove_segment(std::map<int64_t, std::unique_ptr<segment>>::iterator it) {
+    segment* seg = it->second.get();
+    std::erase(_dirty, seg);
+    auto r = seg->remove();
+    _segments.erase(it);
+    if (!r) return r;
+    return fsync_dir(_dir);
+}
+
+bool log::idle() const {
+    return !_write_op.busy() && !_sync_in_flight && _pending_head == _pending.size() &&
+           !_flush_task.queued() && _dirty.empty();
+}
+
+uint64_t log::size_bytes() const {
+    uint64_t total = 0;
+    for (const auto& [base, seg] : _segments) total += seg->accepted_bytes();
+    return total;
+}
+
+result<void> log::close() {
+    SLUICE_ASSERT(idle(), "log %s closed with I/O in flight", _dir.c_str());
+    if (_offline) return fail(errc::log_offline);
+    if (auto r = active().seal(); !r) return r;
+    return active().sync_now();
+}
+
+}  // namespace sluice::storage

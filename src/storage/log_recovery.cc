@@ -1,0 +1,144 @@
+// log::recover: open a partition directory and bring it to a consistent state.
+//
+// Clean shutdown: trust the files; sanity-check indexes, find the end.
+// Unclean: every segment that may hold offsets at or past the recovery point is scanned
+// batch by batch (length, magic, CRC, records); the first bad batch past the recovery
+// point is a torn tail (truncated there, later segments deleted, a warning logged);
+// a bad batch below the recovery point is corruption of flushed data: the log refuses to
+// open (the partition goes offline) with the file and byte position.
+
+#include <unistd.h>
+#include <algorithm>
+#include <cerrno>
+#include <cinttypes>
+#include <cstring>
+#include <string>
+
+#include "sluice/common/logger.h"
+#include "sluice/storage/log.h"
+
+namespace sluice::storage {
+
+namespace {
+
+/// Base offsets of the `<20 digits>.log` files in dir; removes index files whose log is
+/// gone (a crash between unlinks) and leftover temporary files.
+result<std::vector<int64_t>> list_segments(const std::filesystem::path& dir) {
+    std::vector<int64_t> bases;
+    std::vector<std::filesystem::path> indexes;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        const std::string ext = entry.path().extension().string();
+        const std::string stem = entry.path().stem().string();
+        bool digits = stem.size() == 20 && std::all_of(stem.begin(), stem.end(), ::isdigit);
+        if (ext == ".tmp") {
+            std::filesystem::remove(entry.path(), ec);
+        } else if (digits && ext == ".log") {
+            bases.push_back(std::stoll(stem));
+        } else if (digits && (ext == ".index" || ext == ".timeindex")) {
+            indexes.push_back(entry.path());
+        }
+    }
+    if (ec) {
+        SLUICE_LOG(error, "storage", "cannot list %s: %s", dir.c_str(), ec.message().c_str());
+        return fail(errc::io_error);
+    }
+    std::sort(bases.begin(), bases.end());
+    for (const auto& p : indexes) {
+        int64_t base = std::stoll(p.stem().string());
+        if (!std::binary_search(bases.begin(), bases.end(), base)) {
+            SLUICE_LOG(warn, "storage", "removing %s: its .log file is gone", p.c_str());
+            std::filesystem::remove(p, ec);
+        }
+    }
+    return bases;
+}
+
+}  // namespace
+
+result<void> log::recover(const recovery_state& rs, int64_t now_ms) {
+    std::error_code ec;
+    std::filesystem::create_directories(_dir, ec);
+    if (ec) {
+        SLUICE_LOG(error, "storage", "cannot create %s: %s", _dir.c_str(), ec.message().c_str());
+        return fail(errc::io_error);
+    }
+    auto bases = list_segments(_dir);
+    if (!bases) return fail(bases.error());
+    std::vector<int64_t>& b = bases.value();
+
+    for (size_t i = 0; i < b.size(); ++i) {
+        const bool last = i + 1 == b.size();
+        auto seg = segment::open(_dir, b[i], _cfg, last);
+        if (!seg) return fail(seg.error());
+        segment& s = *seg.value();
+        const int64_t next_base = last ? INT64_MAX : b[i + 1];
+        const bool scan = !rs.clean_shutdown && next_base > rs.recovery_point;
+        if (scan) {
+            segment_scan found = s.recover(_cfg);
+            if (found.problem && found.problem == errc::io_error) return fail(errc::io_error);
+            if (found.problem) {
+                if (found.next_offset < rs.recovery_point) {
+                    SLUICE_LOG(error, "storage",
+                               "corruption in flushed data (below recovery point %" PRId64
+                               "): %s. The partition stays offline; restore it from a replica "
+                               "or remove the damaged segment by hand.",
+                               rs.recovery_point, found.detail.c_str());
+                    return fail(errc::corrupt_log);
+                }
+                uint64_t size = std::filesystem::file_size(s.file()->path, ec);
+                uint64_t torn = ec ? 0 : size - found.valid_bytes;
+                SLUICE_LOG(warn, "storage",
+                           "torn tail after an unclean stop: %s; truncating %" PRIu64
+                           " bytes and %zu later segment(s)",
+                           found.detail.c_str(), torn, b.size() - i - 1);
+                if (::ftruncate(s.fd(), static_cast<off_t>(found.valid_bytes)) != 0) {
+                    SLUICE_LOG(error, "storage", "ftruncate %s: %s", s.file()->path.c_str(),
+                               std::strerror(errno));
+                    return fail(errc::io_error);
+                }
+                _stats.torn_bytes += torn;
+                for (size_t j = i + 1; j < b.size(); ++j) {
+                    auto later = segment::open(_dir, b[j], _cfg, false);
+                    if (later) (void)later.value()->remove();
+                }
+                b.resize(i + 1);
+            }
+            // The scanned bytes may be only in the page cache (a process crash): make them
+            // durable before calling them so.
+            if (auto r = s.sync_now(); !r) return r;
+        } else if (auto r = s.load(_cfg); !r) {
+            return r;
+        }
+        if (!_segments.empty()) {
+            const segment& prev = *_segments.rbegin()->second;
+            if (s.base_offset() < prev.next_offset()) {
+                SLUICE_LOG(error, "storage",
+                           "segment %s starts at offset %" PRId64
+                           " inside the previous segment (which ends at %" PRId64 ")",
+                           s.file()->path.c_str(), s.base_offset(), prev.next_offset());
+                return fail(errc::corrupt_log);
+            }
+        }
+        s.written_end_offset = s.synced_end_offset = s.next_offset();
+        _segments.emplace(b[i], std::move(seg).value());
+        if (b.size() == i + 1) break;  // a torn tail ended the log here
+    }
+    if (_segments.empty()) {
+        auto seg = segment::create(_dir, rs.log_start_offset, _cfg, now_ms);
+        if (!seg) return fail(seg.error());
+        _segments.emplace(rs.log_start_offset, std::move(seg).value());
+    }
+    for (auto it = _segments.begin(); std::next(it) != _segments.end(); ++it) {
+        // Rolled segments keep read-only, trimmed indexes (an unclean stop may have left
+        // them writable-sized).
+        if (auto r = it->second->seal(); !r) return r;
+    }
+    _next_offset = active().next_offset();
+    _written_end = _durable_end = _next_offset;
+    _log_start_offset = std::clamp(rs.log_start_offset, _segments.begin()->first, _next_offset);
+    return {};
+}
+
+}  // namespace sluice::storage
