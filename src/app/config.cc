@@ -1,0 +1,115 @@
+#include "config.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace sluice::app {
+
+namespace {
+
+std::string trim(const std::string& s) {
+    auto b = s.find_first_not_of(" \t\r");
+    if (b == std::string::npos) return "";
+    auto e = s.find_last_not_of(" \t\r");
+    return s.substr(b, e - b + 1);
+}
+
+int64_t parse_int(const std::string& key, const std::string& value, int64_t min) {
+    size_t used = 0;
+    int64_t v = 0;
+    try {
+        v = std::stoll(value, &used);
+    } catch (...) {
+        used = 0;
+    }
+    if (used == 0 || used != value.size()) {
+        throw config_error("setting " + key + "=" + value + ": not an integer");
+    }
+    if (v < min) {
+        throw config_error("setting " + key + "=" + value + ": must be at least " +
+                           std::to_string(min));
+    }
+    return v;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> parse_properties(const std::string& text,
+                                                    const std::string& origin) {
+    std::map<std::string, std::string> out;
+    std::istringstream in(text);
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line)) {
+        ++n;
+        std::string t = trim(line);
+        if (t.empty() || t[0] == '#' || t[0] == '!') continue;
+        auto eq = t.find('=');
+        if (eq == std::string::npos) {
+            throw config_error(origin + " line " + std::to_string(n) + ": expected KEY=VALUE");
+        }
+        out[trim(t.substr(0, eq))] = trim(t.substr(eq + 1));
+    }
+    return out;
+}
+
+void apply_setting(broker_config& cfg, const std::string& key, const std::string& value) {
+    auto& l = cfg.log;
+    if (key == "log.dirs" || key == "log.dir") {
+        if (value.empty()) throw config_error(key + " is empty");
+        if (value.find(',') != std::string::npos) {
+            throw config_error(key + "=" + value +
+                               ": only one log directory is supported so far; give one path");
+        }
+        cfg.log_dir = value;
+    } else if (key == "node.id" || key == "broker.id") {
+        cfg.node_id = static_cast<int32_t>(parse_int(key, value, 0));
+    } else if (key == "log.segment.bytes") {
+        l.segment_bytes = static_cast<uint64_t>(parse_int(key, value, 14));
+    } else if (key == "log.roll.ms") {
+        l.segment_ms = parse_int(key, value, 1);
+    } else if (key == "log.roll.hours") {
+        l.segment_ms = parse_int(key, value, 1) * 3600'000;
+    } else if (key == "log.retention.ms") {
+        l.retention_ms = parse_int(key, value, -1);
+    } else if (key == "log.retention.minutes") {
+        l.retention_ms = parse_int(key, value, -1) * 60'000;
+    } else if (key == "log.retention.hours") {
+        l.retention_ms = parse_int(key, value, -1) * 3600'000;
+    } else if (key == "log.retention.bytes") {
+        l.retention_bytes = parse_int(key, value, -1);
+    } else if (key == "log.index.interval.bytes") {
+        l.index_interval_bytes = static_cast<size_t>(parse_int(key, value, 0));
+    } else if (key == "log.index.size.max.bytes") {
+        l.segment_index_bytes = static_cast<size_t>(parse_int(key, value, 12));
+    } else if (key == "message.max.bytes") {
+        l.max_message_bytes = static_cast<size_t>(parse_int(key, value, 0));
+    } else if (key == "log.retention.check.interval.ms") {
+        cfg.retention_check_interval_ms = parse_int(key, value, 1);
+    } else if (key == "log.flush.offset.checkpoint.interval.ms") {
+        cfg.checkpoint_interval_ms = parse_int(key, value, 1);
+    } else {
+        cfg.unknown_keys.push_back(key);
+    }
+}
+
+broker_config load_config(const std::string& file, const std::vector<std::string>& overrides) {
+    broker_config cfg;
+    if (!file.empty()) {
+        std::ifstream in(file);
+        if (!in) throw config_error("cannot read config file " + file);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        for (const auto& [k, v] : parse_properties(ss.str(), file)) apply_setting(cfg, k, v);
+    }
+    for (const auto& kv : overrides) {
+        auto eq = kv.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            throw config_error("--set " + kv + ": expected KEY=VALUE");
+        }
+        apply_setting(cfg, kv.substr(0, eq), kv.substr(eq + 1));
+    }
+    return cfg;
+}
+
+}  // namespace sluice::app

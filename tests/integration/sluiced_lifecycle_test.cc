@@ -1,0 +1,158 @@
+// The real sluiced binary: clean stop (exit 0, checkpoints, marker), kill -9 and recovery
+// of a torn tail, corruption of flushed data reported with file and position, bad
+// configuration and a locked log directory refused with a clear message.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "sluice/io/reactor.h"
+#include "sluice/storage/log.h"
+#include "sluice/storage/offset_checkpoint.h"
+#include "sluice/storage/record_batch_builder.h"
+#include "sluiced_process.h"
+
+namespace sluice::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+class sluiced_lifecycle : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        char tmpl[] = "/tmp/sluiced-XXXXXX";
+        ASSERT_NE(mkdtemp(tmpl), nullptr);
+        _root = tmpl;
+        _data = _root / "data";
+    }
+    void TearDown() override { fs::remove_all(_root); }
+
+    /// Writes `batches` batches of 10 records into partition t-0 with the storage library,
+    /// as a broker would have, and returns the log end offset.
+    int64_t fill_partition(int batches) {
+        std::string why;
+        auto r = io::reactor::create({}, &why);
+        if (!r) return -1;
+        auto l = storage::log::open(*r.value(), _data / "t-0", {}, {}, 1'700'000'000'000);
+        if (!l) return -1;
+        std::vector<std::vector<uint8_t>> bufs;
+        for (int i = 0; i < batches; ++i) {
+            bufs.push_back(storage::make_test_batch(10, 200, 1'700'000'000'000 + i, i));
+        }
+        for (auto& b : bufs) (void)l.value()->append(b, nullptr, 1'700'000'000'000);
+        while (!l.value()->idle() || r.value()->in_flight() > 0) r.value()->run_once(true);
+        int64_t end = l.value()->log_end_offset();
+        (void)l.value()->close();
+        return end;
+    }
+    std::vector<std::string> args() { return {"--set", "log.dirs=" + _data.string()}; }
+
+    fs::path _root, _data;
+};
+
+TEST_F(sluiced_lifecycle, sigterm_stops_cleanly_with_checkpoints_and_marker) {
+    ASSERT_EQ(fill_partition(5), 50);
+    sluiced_process p(args());
+    ASSERT_TRUE(p.wait_for("ready")) << p.output();
+    EXPECT_NE(p.output().find("1 partition(s)"), std::string::npos) << p.output();
+    p.signal(SIGTERM);
+    EXPECT_EQ(p.wait_exit(), 0) << p.output();
+    EXPECT_NE(p.output().find("stopped cleanly"), std::string::npos);
+    EXPECT_TRUE(fs::exists(_data / ".clean_shutdown"));
+    auto cp = storage::read_offset_checkpoint(_data / "recovery-point-offset-checkpoint");
+    ASSERT_TRUE(cp);
+    EXPECT_EQ(cp.value().at({"t", 0}), 50);
+    // The next start sees the clean stop.
+    sluiced_process again(args());
+    ASSERT_TRUE(again.wait_for("ready")) << again.output();
+    EXPECT_NE(again.output().find("after a clean stop"), std::string::npos) << again.output();
+    EXPECT_FALSE(fs::exists(_data / ".clean_shutdown")) << "marker must go while running";
+    again.signal(SIGINT);
+    EXPECT_EQ(again.wait_exit(), 0);
+}
+
+TEST_F(sluiced_lifecycle, kill_9_then_torn_tail_is_truncated_on_restart) {
+    ASSERT_EQ(fill_partition(5), 50);
+    {
+        sluiced_process p(args());
+        ASSERT_TRUE(p.wait_for("ready")) << p.output();
+        p.signal(SIGKILL);
+        EXPECT_EQ(p.wait_exit(), 128 + SIGKILL);
+    }
+    EXPECT_FALSE(fs::exists(_data / ".clean_shutdown"));
+    // Half a batch at the end, as a crash mid-write leaves it.
+    auto seg = _data / "t-0" / "00000000000000000000.log";
+    auto good_size = fs::file_size(seg);
+    auto extra = storage::make_test_batch(3, 100, 0, 9);
+    {
+        std::ofstream out(seg, std::ios::app | std::ios::binary);
+        out.write(reinterpret_cast<const char*>(extra.data()), static_cast<long>(extra.size() / 2));
+    }
+    sluiced_process p(args());
+    ASSERT_TRUE(p.wait_for("ready")) << p.output();
+    EXPECT_NE(p.output().find("torn tail"), std::string::npos) << p.output();
+    EXPECT_EQ(fs::file_size(seg), good_size);
+    p.signal(SIGTERM);
+    EXPECT_EQ(p.wait_exit(), 0) << p.output();
+}
+
+TEST_F(sluiced_lifecycle, corruption_in_flushed_data_is_reported_with_file_and_position) {
+    ASSERT_EQ(fill_partition(5), 50);
+    // Recovery point 50 says all five batches were flushed; then damage the second one.
+    ASSERT_TRUE(storage::write_offset_checkpoint(_data / "recovery-point-offset-checkpoint",
+                                                 {{{"t", 0}, 50}}));
+    auto seg = _data / "t-0" / "00000000000000000000.log";
+    auto batch_size = storage::make_test_batch(10, 200, 0, 0).size();
+    {
+        std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(static_cast<long>(batch_size + 100));
+        f.put('\x5a');
+    }
+    sluiced_process p(args());
+    EXPECT_EQ(p.wait_exit(), 1) << p.output();
+    EXPECT_NE(p.output().find("00000000000000000000.log at byte " + std::to_string(batch_size)),
+              std::string::npos)
+        << p.output();
+    EXPECT_NE(p.output().find("CRC"), std::string::npos) << p.output();
+}
+
+TEST_F(sluiced_lifecycle, bad_configuration_is_refused_plainly) {
+    sluiced_process p({"--set", "log.segment.bytes=huge", "--set", "log.dirs=" + _data.string()});
+    EXPECT_EQ(p.wait_exit(), 2);
+    EXPECT_NE(p.output().find("log.segment.bytes=huge: not an integer"), std::string::npos)
+        << p.output();
+}
+
+TEST_F(sluiced_lifecycle, second_broker_on_the_same_directory_is_refused) {
+    sluiced_process first(args());
+    ASSERT_TRUE(first.wait_for("ready")) << first.output();
+    sluiced_process second(args());
+    EXPECT_EQ(second.wait_exit(), 1);
+    EXPECT_NE(second.output().find("locked by another process"), std::string::npos)
+        << second.output();
+    first.signal(SIGTERM);
+    EXPECT_EQ(first.wait_exit(), 0);
+}
+
+TEST_F(sluiced_lifecycle, node_id_mismatch_is_refused) {
+    {
+        sluiced_process p(args());
+        ASSERT_TRUE(p.wait_for("ready"));
+        p.signal(SIGTERM);
+        ASSERT_EQ(p.wait_exit(), 0);
+    }
+    auto a = args();
+    a.push_back("--set");
+    a.push_back("node.id=7");
+    sluiced_process p(a);
+    EXPECT_EQ(p.wait_exit(), 1);
+    EXPECT_NE(p.output().find("belongs to node.id 0 but this broker is node.id 7"),
+              std::string::npos)
+        << p.output();
+}
+
+}  // namespace
+}  // namespace sluice::testing

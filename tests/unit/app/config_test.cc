@@ -1,0 +1,54 @@
+#include "config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace sluice::app {
+namespace {
+
+TEST(config, defaults_are_kafkas) {
+    broker_config cfg = load_config("", {});
+    EXPECT_EQ(cfg.log.segment_bytes, 1ull << 30);
+    EXPECT_EQ(cfg.log.index_interval_bytes, 4096u);
+    EXPECT_EQ(cfg.log.retention_ms, 7ll * 24 * 3600 * 1000);
+    EXPECT_EQ(cfg.log.retention_bytes, -1);
+    EXPECT_EQ(cfg.log.max_message_bytes, 1048588u);
+}
+
+TEST(config, file_then_overrides_in_order) {
+    char path[] = "/tmp/sluice-config-XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    ::close(fd);
+    {
+        std::ofstream out(path);
+        out << "# comment\n! also a comment\n\nlog.dirs = /var/lib/sluice\nnode.id=3\n"
+               "log.retention.hours=2\nlog.segment.bytes=1048576\nsomething.else=1\n";
+    }
+    broker_config cfg = load_config(path, {"node.id=4", "log.retention.ms=5000"});
+    std::remove(path);
+    EXPECT_EQ(cfg.log_dir, "/var/lib/sluice");
+    EXPECT_EQ(cfg.node_id, 4);
+    EXPECT_EQ(cfg.log.retention_ms, 5000);
+    EXPECT_EQ(cfg.log.segment_bytes, 1u << 20);
+    ASSERT_EQ(cfg.unknown_keys.size(), 1u);
+    EXPECT_EQ(cfg.unknown_keys[0], "something.else");
+}
+
+TEST(config, bad_values_are_refused_with_the_key_named) {
+    try {
+        (void)load_config("", {"log.segment.bytes=lots"});
+        FAIL() << "accepted a non-integer";
+    } catch (const config_error& e) {
+        EXPECT_NE(std::string(e.what()).find("log.segment.bytes"), std::string::npos);
+    }
+    EXPECT_THROW((void)load_config("", {"node.id=-1"}), config_error);
+    EXPECT_THROW((void)load_config("", {"no-equals-sign"}), config_error);
+    EXPECT_THROW((void)load_config("", {"log.dirs=/a,/b"}), config_error);
+    EXPECT_THROW((void)load_config("/nonexistent/file", {}), config_error);
+    EXPECT_THROW((void)parse_properties("just words\n", "x"), config_error);
+}
+
+}  // namespace
+}  // namespace sluice::app
