@@ -119,6 +119,15 @@ TEST_F(sluiced_lifecycle, corruption_in_flushed_data_is_reported_with_file_and_p
     EXPECT_NE(p.output().find("CRC"), std::string::npos) << p.output();
 }
 
+TEST_F(sluiced_lifecycle, example_config_file_is_accepted) {
+    sluiced_process p({"--config", std::string(SLUICE_SOURCE_DIR) + "/systemd/server.properties",
+                       "--set", "log.dirs=" + _data.string()});
+    ASSERT_TRUE(p.wait_for("ready")) << p.output();
+    EXPECT_EQ(p.output().find("ignoring setting"), std::string::npos) << p.output();
+    p.signal(SIGTERM);
+    EXPECT_EQ(p.wait_exit(), 0) << p.output();
+}
+
 TEST_F(sluiced_lifecycle, bad_configuration_is_refused_plainly) {
     sluiced_process p({"--set", "log.segment.bytes=huge", "--set", "log.dirs=" + _data.string()});
     EXPECT_EQ(p.wait_exit(), 2);

@@ -61,7 +61,7 @@ class unique_fd {
 /// the file was extended with zeros, and no valid entry after the first is all zeros, so
 /// the entries end at the first all-zero entry after entry 0. A lone all-zero entry 0 is
 /// not counted: it cannot be told from an empty file, and it says nothing a lookup on an
-/// empty index would not answer anyway (see FORMAT-index-checkpoint.md).
+/// empty index would not answer anyway (see src/storage/README.md).
 size_t count_entries_before_zero_tail(std::span<const uint8_t> bytes, size_t entry_bytes);
 
 /// A whole file mapped MAP_SHARED, the storage under offset_index and time_index.
@@ -70,7 +70,7 @@ size_t count_entries_before_zero_tail(std::span<const uint8_t> bytes, size_t ent
 /// not thread-safe. Lifecycle: open -> (resize | seal)* -> destroyed or remove(). Stores
 /// into data() reach the page cache at once and the disk only at sync() (msync + fsync)
 /// or whenever the kernel writes the pages back, in any order, hence the recovery rules
-/// in src/storage/FORMAT-index-checkpoint.md. A zero-length file has no mapping.
+/// in src/storage/README.md. A zero-length file has no mapping.
 class mapped_file {
   public:
     /// `writable`: open read-write, create if missing, and set the length to `size_bytes`

@@ -5,7 +5,7 @@
 //   recovery-point-offset-checkpoint   offset up to which each partition's log is flushed
 //   replication-offset-checkpoint      each partition's high watermark
 //   log-start-offset-checkpoint        each partition's log start offset
-// Format and replace procedure: src/storage/FORMAT-index-checkpoint.md.
+// Format and replace procedure: src/storage/README.md.
 
 #include <compare>
 #include <cstdint>

@@ -1,7 +1,7 @@
 #pragma once
 // The sparse offset index of one segment: the `.index` file beside its `.log`, in
 // Kafka's format (Kafka's OffsetIndex / AbstractIndex). Byte layout, the zero-tail rule
-// and the recovery rule: src/storage/FORMAT-index-checkpoint.md.
+// and the recovery rule: src/storage/README.md.
 
 #include <cstddef>
 #include <cstdint>

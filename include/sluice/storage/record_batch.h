@@ -2,7 +2,7 @@
 // Kafka RecordBatch v2 (magic 2, KIP-98), the unit the broker receives, stores and serves.
 // A segment file is these batches back to back, byte for byte as producers sent them, so
 // this header is both our wire format and our on-disk format. The byte layout, what the
-// CRC covers and a worked example are in src/storage/FORMAT-record-batch.md.
+// CRC covers and a worked example are in src/storage/README.md.
 //
 // Everything here is a pure function of the bytes it is given: no I/O, no allocation, no
 // shared state, so any shard may call it on any buffer it owns.

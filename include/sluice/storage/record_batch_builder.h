@@ -1,7 +1,7 @@
 #pragma once
 // Builds uncompressed RecordBatch v2 bytes, the way a Kafka producer does (Kafka's
 // MemoryRecordsBuilder without codecs). Tests and benchmarks use it to make batches, and
-// the broker will use it to write its internal topics. Layout: FORMAT-record-batch.md.
+// the broker will use it to write its internal topics. Layout: src/storage/README.md.
 
 #include <cstddef>
 #include <cstdint>

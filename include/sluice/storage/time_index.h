@@ -1,7 +1,7 @@
 #pragma once
 // The sparse time index of one segment: the `.timeindex` file beside its `.log`, in
 // Kafka's format (Kafka's TimeIndex). Byte layout, the zero-tail rule and the recovery
-// rule: src/storage/FORMAT-index-checkpoint.md.
+// rule: src/storage/README.md.
 
 #include <cstddef>
 #include <cstdint>

@@ -141,7 +141,7 @@ TEST(record_batch, built_batch_validates) {
 }
 
 // Bytes from kafkajs 2.2.4 (an independent Kafka client) for the same records; the first
-// is the worked example of FORMAT-record-batch.md.
+// is the worked example of src/storage/README.md.
 TEST(record_batch, matches_another_kafka_implementation) {
     const bytes one = from_hex(
         "00000000000000000000003a0000000002e99b8dd80000000000000000018bcfe568000000018bcfe568"
