@@ -53,6 +53,10 @@ result<append_info> log::append(std::span<uint8_t> batch, append_waiter* waiter,
     if (should_roll(batch.size(), now_ms)) {
         if (auto r = roll(now_ms); !r) return fail(r.error());
     }
+    if (_cfg.log_append_time) {
+        stamp_log_append_time(batch, now_ms);
+        info->max_timestamp = now_ms;
+    }
     patch_base_offset(batch, _next_offset);
     info->base_offset = _next_offset;
     segment& seg = active();
@@ -143,8 +147,10 @@ void log::on_sync_done(int32_t res) {
         seg->synced_end_offset == seg->written_end_offset) {
         _dirty.erase(_dirty.begin());
     }
+    const int64_t before = _durable_end;
     _durable_end = _dirty.empty() ? _written_end : _dirty.front()->synced_end_offset;
     notify_durable();
+    if (_listener && _durable_end > before) _listener->on_durable_advanced(_durable_end);
     pump();
 }
 
@@ -219,9 +225,10 @@ void log::roll_back_unwritten(errc why) {
                   static_cast<long>(_next_offset), static_cast<long>(_written_end));
     // truncate_to synced the segment; what is written is durable.
     if (!_dirty.empty() && _dirty.back() == &active()) _dirty.pop_back();
-    if (_dirty.empty()) {
+    if (_dirty.empty() && _durable_end < _written_end) {
         _durable_end = _written_end;
         notify_durable();
+        if (_listener) _listener->on_durable_advanced(_durable_end);
     }
     pump();
 }

@@ -175,6 +175,17 @@ void patch_partition_leader_epoch(std::span<uint8_t> batch, int32_t epoch) {
                        static_cast<uint32_t>(epoch));
 }
 
+void stamp_log_append_time(std::span<uint8_t> batch, int64_t now_ms) {
+    SLUICE_ASSERT(batch.size() >= batch_header_bytes, "stamping a %zu-byte batch", batch.size());
+    uint8_t* p = batch.data();
+    uint16_t attrs = common::load_be16(p + batch_field::attributes);
+    common::store_be16(p + batch_field::attributes, attrs | batch_attribute::log_append_time);
+    common::store_be64(p + batch_field::max_timestamp, static_cast<uint64_t>(now_ms));
+    const size_t covered = batch_field::attributes;
+    common::store_be32(p + batch_field::crc,
+                       common::crc32c(p + covered, batch.size() - covered));
+}
+
 std::optional<int64_t> find_offset_for_timestamp(std::span<const uint8_t> batch,
                                                  int64_t target_ts) {
     const record_batch_view view(batch);

@@ -191,6 +191,8 @@ segment_scan segment::recover(const log_config& cfg) {
                                         std::to_string(_next_offset));
             break;
         }
+        // segment.ms counts from the first batch's max timestamp, as accept() does.
+        if (scan.batches == 0 && _rolling_base_ms < 0) _rolling_base_ms = info->max_timestamp;
         index_batch({pos, info->base_offset, info->last_offset(), info->max_timestamp,
                      static_cast<uint32_t>(*batch_size)},
                     cfg);
@@ -200,7 +202,6 @@ segment_scan segment::recover(const log_config& cfg) {
     scan.valid_bytes = pos;
     scan.next_offset = _next_offset;
     _accepted_bytes = _written_bytes = pos;
-    if (_rolling_base_ms < 0) _rolling_base_ms = _max_timestamp;
     return scan;
 }
 
@@ -241,7 +242,8 @@ result<void> segment::load(const log_config& cfg) {
                    _file->path.c_str(), pos, size.value());
         return fail(errc::corrupt_log);
     }
-    _rolling_base_ms = _max_timestamp;
+    // segment.ms counts from the first batch's max timestamp, as accept() does.
+    if (auto first = read_header(0, size.value())) _rolling_base_ms = first->max_timestamp;
     return {};
 }
 
@@ -285,7 +287,13 @@ std::optional<int64_t> segment::find_offset_for_timestamp(int64_t ts, uint64_t b
 }
 
 result<int64_t> segment::truncate_to(int64_t offset, const log_config& cfg) {
-    if (offset >= _next_offset) return _next_offset;
+    if (offset >= _next_offset) {
+        // Nothing to cut, but this is the active segment from now on and it may have been
+        // rolled: its trimmed indexes must take entries again (Kafka's
+        // LogSegment.truncateTo resizes them), or the next append rolls at once.
+        if (auto r = reopen_indexes_writable(cfg); !r) return fail(r.error());
+        return _next_offset;
+    }
     auto h = find_batch(offset, _written_bytes);
     uint64_t new_size = h ? h->position : _written_bytes;
     if (::ftruncate(fd(), static_cast<off_t>(new_size)) != 0) {

@@ -54,6 +54,14 @@ class append_waiter {
     append_waiter* _next = nullptr;
 };
 
+/// Told whenever durable_end_offset advances (the high watermark of a single broker), so
+/// that waiting fetches wake up without polling. Caller-owned; set with log::set_listener.
+class log_listener {
+public:
+    virtual ~log_listener() = default;
+    virtual void on_durable_advanced(int64_t durable_end_offset) = 0;
+};
+
 /// Where recovery starts (from the log directory's checkpoints).
 struct recovery_state {
     bool clean_shutdown = false;
@@ -126,6 +134,7 @@ class log {
     const std::filesystem::path& dir() const { return _dir; }
     const log_config& config() const { return _cfg; }
     void set_config(const log_config& cfg) { _cfg = cfg; }
+    void set_listener(log_listener* l) { _listener = l; }
 
     /// Counters for tests and metrics.
     struct stats {
@@ -201,6 +210,7 @@ class log {
     append_waiter* _undurable_head = nullptr;
     append_waiter* _undurable_tail = nullptr;
 
+    log_listener* _listener = nullptr;
     stats _stats;
 };
 

@@ -20,6 +20,9 @@ struct log_config {
     int64_t retention_bytes = -1;
     /// max.message.bytes: largest batch accepted (Kafka's default 1048588).
     size_t max_message_bytes = 1048588;
+    /// message.timestamp.type=LogAppendTime: the broker stamps each batch's maxTimestamp
+    /// with its clock at append (and sets the attribute bit, recomputing the CRC).
+    bool log_append_time = false;
 };
 
 }  // namespace sluice::storage

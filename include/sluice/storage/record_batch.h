@@ -155,6 +155,11 @@ struct batch_info {
 void patch_base_offset(std::span<uint8_t> batch, int64_t base_offset);
 void patch_partition_leader_epoch(std::span<uint8_t> batch, int32_t epoch);
 
+/// message.timestamp.type=LogAppendTime: set the timestamp-type attribute bit and
+/// maxTimestamp to `now_ms`, then recompute the CRC (both fields are covered by it).
+/// Readers take every record's timestamp from maxTimestamp when the bit is set.
+void stamp_log_append_time(std::span<uint8_t> batch, int64_t now_ms);
+
 /// The offset of the first record in `batch` whose timestamp is >= target_ts, or nullopt
 /// if none is (ListOffsets by timestamp, and the time index). `batch` must have passed
 /// validate_batch: a malformed batch here is a broken invariant and aborts.

@@ -228,3 +228,25 @@ TEST_F(storage_log, retention_by_bytes_time_and_log_start) {
 
 }  // namespace
 }  // namespace sluice::storage::testing
+
+namespace sluice::storage::testing {
+namespace {
+
+TEST_F(log_test, log_append_time_stamps_the_batch_and_keeps_the_crc_valid) {
+    log_config cfg;
+    cfg.log_append_time = true;
+    reopen(cfg, {});
+    auto b = make_test_batch(3, 50, 1000, 1);
+    ASSERT_TRUE(_log->append(b, nullptr, now_ms));
+    drain();
+    auto bytes = read_all(0, 3);
+    ASSERT_EQ(bytes.size(), b.size());
+    record_batch_view v(bytes);
+    EXPECT_EQ(v.timestamp_type(), timestamp_type::log_append_time);
+    EXPECT_EQ(v.max_timestamp(), now_ms);
+    EXPECT_TRUE(validate_batch(bytes, SIZE_MAX));
+    EXPECT_EQ(_log->max_timestamp()->first, now_ms);
+}
+
+}  // namespace
+}  // namespace sluice::storage::testing
