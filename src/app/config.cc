@@ -32,6 +32,34 @@ int64_t parse_int(const std::string& key, const std::string& value, int64_t min)
     return v;
 }
 
+/// PLAINTEXT://HOST:PORT (one listener; HOST may be empty for all interfaces, or [v6]).
+void parse_listener(const std::string& key, const std::string& value, std::string& host,
+                    uint16_t& port) {
+    const std::string scheme = "PLAINTEXT://";
+    if (value.find(',') != std::string::npos) {
+        throw config_error(key + "=" + value + ": only one listener is supported so far");
+    }
+    if (value.rfind(scheme, 0) != 0) {
+        throw config_error(key + "=" + value +
+                           ": expected PLAINTEXT://HOST:PORT (no TLS or SASL yet)");
+    }
+    std::string rest = value.substr(scheme.size());
+    auto colon = rest.rfind(':');
+    if (colon == std::string::npos) throw config_error(key + "=" + value + ": missing :PORT");
+    host = rest.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    int64_t p = parse_int(key, rest.substr(colon + 1), 0);
+    if (p > 65535) throw config_error(key + "=" + value + ": port must be 0..65535");
+    port = static_cast<uint16_t>(p);
+}
+
+bool parse_bool(const std::string& key, const std::string& value) {
+    if (value == "true") return true;
+    if (value == "false") return false;
+    throw config_error("setting " + key + "=" + value + ": must be true or false");
+}
+
 }  // namespace
 
 std::map<std::string, std::string> parse_properties(const std::string& text,
@@ -54,7 +82,8 @@ std::map<std::string, std::string> parse_properties(const std::string& text,
 }
 
 void apply_setting(broker_config& cfg, const std::string& key, const std::string& value) {
-    auto& l = cfg.log;
+    auto& b = cfg.broker;
+    auto& l = cfg.broker.log;
     if (key == "log.dirs" || key == "log.dir") {
         if (value.empty()) throw config_error(key + " is empty");
         if (value.find(',') != std::string::npos) {
@@ -63,7 +92,23 @@ void apply_setting(broker_config& cfg, const std::string& key, const std::string
         }
         cfg.log_dir = value;
     } else if (key == "node.id" || key == "broker.id") {
-        cfg.node_id = static_cast<int32_t>(parse_int(key, value, 0));
+        b.node_id = static_cast<int32_t>(parse_int(key, value, 0));
+    } else if (key == "listeners") {
+        parse_listener(key, value, b.listen_host, b.listen_port);
+    } else if (key == "advertised.listeners") {
+        parse_listener(key, value, b.advertised_host, b.advertised_port);
+    } else if (key == "num.partitions") {
+        b.num_partitions = static_cast<int32_t>(parse_int(key, value, 1));
+    } else if (key == "auto.create.topics.enable") {
+        b.auto_create_topics = parse_bool(key, value);
+    } else if (key == "socket.request.max.bytes") {
+        b.socket_request_max_bytes = static_cast<int32_t>(parse_int(key, value, 64));
+    } else if (key == "log.message.timestamp.type") {
+        if (value != "CreateTime" && value != "LogAppendTime") {
+            throw config_error("setting " + key + "=" + value +
+                               ": must be CreateTime or LogAppendTime");
+        }
+        l.log_append_time = value == "LogAppendTime";
     } else if (key == "log.segment.bytes") {
         l.segment_bytes = static_cast<uint64_t>(parse_int(key, value, 14));
     } else if (key == "log.roll.ms") {
@@ -89,7 +134,8 @@ void apply_setting(broker_config& cfg, const std::string& key, const std::string
     } else if (key == "log.flush.offset.checkpoint.interval.ms") {
         cfg.checkpoint_interval_ms = parse_int(key, value, 1);
     } else {
-        cfg.unknown_keys.push_back(key);
+        throw config_error("unknown setting " + key +
+                           " (see systemd/server.properties for the settings sluiced knows)");
     }
 }
 

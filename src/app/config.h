@@ -1,6 +1,7 @@
 #pragma once
 // sluiced's configuration: a server.properties-style file (Kafka's key names) plus
-// repeatable --set KEY=VALUE overrides, applied in order. Unknown keys are reported.
+// repeatable --set KEY=VALUE overrides, applied in order. An unknown key or a bad value is
+// a startup error naming the key.
 // Throws config_error (startup only; STYLE.md allows exceptions there).
 
 #include <cstdint>
@@ -10,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "sluice/storage/log_config.h"
+#include "broker_options.h"
 
 namespace sluice::app {
 
@@ -20,11 +21,9 @@ struct config_error : std::runtime_error {
 
 struct broker_config {
     std::filesystem::path log_dir = "data";         // log.dirs (one directory for now)
-    int32_t node_id = 0;                            // node.id (broker.id)
-    storage::log_config log;                        // log.* defaults for every partition
+    broker::broker_options broker;                  // node.id, listeners, log.* defaults...
     int64_t retention_check_interval_ms = 300'000;  // log.retention.check.interval.ms
     int64_t checkpoint_interval_ms = 60'000;        // log.flush.offset.checkpoint.interval.ms
-    std::vector<std::string> unknown_keys;
 };
 
 /// key=value lines; '#' and '!' start comments; blank lines ignored.

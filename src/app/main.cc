@@ -1,7 +1,7 @@
-// sluiced: the Sluice broker daemon. For now it opens its log directory, recovers every
-// partition, keeps checkpoints and retention running, and stops cleanly on SIGTERM or
-// SIGINT (flush, checkpoints, clean-shutdown marker, exit 0). The Kafka listener arrives
-// with the protocol server.
+// sluiced: the Sluice broker daemon. It opens its log directory, recovers every
+// partition, serves Kafka clients on its listener, keeps checkpoints and retention running,
+// and stops cleanly on SIGTERM or SIGINT (no new connections, waiting fetches answered,
+// every write flushed, checkpoints and the clean-shutdown marker written, exit 0).
 
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <functional>
 
+#include "broker.h"
 #include "config.h"
 #include "sluice/common/clock.h"
 #include "sluice/common/logger.h"
@@ -98,7 +99,7 @@ int run(const app::broker_config& cfg) {
     io::reactor& r = *reactor.value();
 
     const int64_t started = common::monotonic_ms();
-    storage::log_manager_options opts{cfg.log_dir, cfg.node_id, cfg.log};
+    storage::log_manager_options opts{cfg.log_dir, cfg.broker.node_id, cfg.broker.log};
     auto manager = storage::log_manager::open(r, opts, common::wall_clock_ms());
     if (!manager) {
         std::fprintf(stderr, "sluiced: cannot open log directory %s (%s); see the messages above\n",
@@ -112,6 +113,17 @@ int run(const app::broker_config& cfg) {
                logs.last_stop_was_clean() ? " clean" : "n unclean (or first)",
                static_cast<long long>(common::monotonic_ms() - started));
 
+    auto server_owner = std::make_unique<broker::broker>(r, logs, cfg.broker);
+    broker::broker& server = *server_owner;
+    std::string broker_why;
+    if (!server.start(&broker_why)) {
+        std::fprintf(stderr, "sluiced: %s\n", broker_why.c_str());
+        server_owner.reset();
+        r.stop();
+        r.run();
+        (void)logs.close();
+        return 1;
+    }
     periodic_timer checkpoints(r, cfg.checkpoint_interval_ms, [&] {
         if (auto res = logs.write_checkpoints(); !res) {
             SLUICE_LOG(error, "sluiced", "writing checkpoints failed: %s",
@@ -119,20 +131,29 @@ int run(const app::broker_config& cfg) {
         }
     });
     periodic_timer retention(r, cfg.retention_check_interval_ms,
-                             [&] { logs.apply_retention(common::wall_clock_ms()); });
+                             [&] { server.topics().apply_retention(common::wall_clock_ms()); });
+    periodic_timer housekeeping(r, 200, [&] { server.tick(); });
     signal_watch signals(r, sfd, [&](int signo) {
         sd_notify(0, "STOPPING=1");
         SLUICE_LOG(info, "sluiced", "received %s; stopping",
                    signo == SIGTERM ? "SIGTERM" : "SIGINT");
+        server.stop();
         checkpoints.stop();
         retention.stop();
+        housekeeping.stop();
     });
+    SLUICE_LOG(info, "sluiced", "listening on %s:%u (advertised as %s:%d), cluster id %s",
+               cfg.broker.listen_host.c_str(), static_cast<unsigned>(server.port()),
+               server.advertised_host().c_str(), server.advertised_port(),
+               server.cluster_id().c_str());
     sd_notify(0, "READY=1");
-    SLUICE_LOG(info, "sluiced", "ready (node.id %d, pid %d)", cfg.node_id,
+    SLUICE_LOG(info, "sluiced", "ready (node.id %d, pid %d)", cfg.broker.node_id,
                static_cast<int>(getpid()));
 
     r.run();  // returns once the signal arrived and all I/O has drained
     int rc = 0;
+    server.tick();  // deleted topics whose last writes just finished
+    server_owner.reset();
     if (auto res = logs.close(); !res) {
         SLUICE_LOG(error, "sluiced", "clean shutdown failed: %s; the next start will recover",
                    storage::describe(res.error()));
@@ -167,9 +188,6 @@ int main(int argc, char** argv) {
     } catch (const sluice::app::config_error& e) {
         std::fprintf(stderr, "sluiced: %s\n", e.what());
         return 2;
-    }
-    for (const auto& key : cfg.unknown_keys) {
-        SLUICE_LOG(warn, "sluiced", "ignoring setting %s: not known to this version", key.c_str());
     }
     return run(cfg);
 }

@@ -76,7 +76,14 @@ result<void> log_manager::open_partitions(const log_manager_options& o, int64_t 
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(_dir, ec)) {
         if (!entry.is_directory()) continue;
-        auto tp = parse_partition_dir_name(entry.path().filename().string());
+        const std::string name = entry.path().filename().string();
+        if (name.ends_with("-delete")) {
+            // A deletion that a crash interrupted: finish it.
+            std::error_code ignored;
+            std::filesystem::remove_all(entry.path(), ignored);
+            continue;
+        }
+        auto tp = parse_partition_dir_name(name);
         if (!tp) continue;
         recovery_state rs;
         rs.clean_shutdown = clean;
@@ -120,6 +127,28 @@ result<log*> log_manager::create(const topic_partition& tp, const log_config& cf
     log* raw = l.value().get();
     _logs.emplace(tp, std::move(l).value());
     return raw;
+}
+
+result<void> log_manager::remove(const topic_partition& tp) {
+    auto it = _logs.find(tp);
+    if (it == _logs.end()) return fail(errc::not_found);
+    SLUICE_ASSERT(it->second->idle(), "removing partition %s with I/O in flight",
+                  partition_dir_name(tp).c_str());
+    const auto dir = it->second->dir();
+    _logs.erase(it);
+    static uint64_t counter = 0;
+    auto doomed = dir;
+    doomed += "." + std::to_string(++counter) + "-delete";
+    std::error_code ec;
+    std::filesystem::rename(dir, doomed, ec);
+    if (ec) {
+        SLUICE_LOG(error, "storage", "cannot rename %s for deletion: %s", dir.c_str(),
+                   ec.message().c_str());
+        return fail(errc::io_error);
+    }
+    if (auto r = fsync_dir(_dir); !r) return r;
+    std::filesystem::remove_all(doomed, ec);
+    return {};
 }
 
 result<void> log_manager::write_checkpoints() {

@@ -48,7 +48,10 @@ class sluiced_lifecycle : public ::testing::Test {
         (void)l.value()->close();
         return end;
     }
-    std::vector<std::string> args() { return {"--set", "log.dirs=" + _data.string()}; }
+    std::vector<std::string> args() {
+        return {"--set", "log.dirs=" + _data.string(), "--set",
+                "listeners=PLAINTEXT://127.0.0.1:0"};
+    }
 
     fs::path _root, _data;
 };
@@ -121,9 +124,9 @@ TEST_F(sluiced_lifecycle, corruption_in_flushed_data_is_reported_with_file_and_p
 
 TEST_F(sluiced_lifecycle, example_config_file_is_accepted) {
     sluiced_process p({"--config", std::string(SLUICE_SOURCE_DIR) + "/systemd/server.properties",
-                       "--set", "log.dirs=" + _data.string()});
+                       "--set", "log.dirs=" + _data.string(), "--set",
+                       "listeners=PLAINTEXT://127.0.0.1:0"});
     ASSERT_TRUE(p.wait_for("ready")) << p.output();
-    EXPECT_EQ(p.output().find("ignoring setting"), std::string::npos) << p.output();
     p.signal(SIGTERM);
     EXPECT_EQ(p.wait_exit(), 0) << p.output();
 }
@@ -133,6 +136,26 @@ TEST_F(sluiced_lifecycle, bad_configuration_is_refused_plainly) {
     EXPECT_EQ(p.wait_exit(), 2);
     EXPECT_NE(p.output().find("log.segment.bytes=huge: not an integer"), std::string::npos)
         << p.output();
+    sluiced_process unknown({"--set", "no.such.key=1", "--set", "log.dirs=" + _data.string()});
+    EXPECT_EQ(unknown.wait_exit(), 2);
+    EXPECT_NE(unknown.output().find("unknown setting no.such.key"), std::string::npos)
+        << unknown.output();
+}
+
+TEST_F(sluiced_lifecycle, unavailable_port_is_refused_plainly) {
+    sluiced_process first(args());
+    ASSERT_TRUE(first.wait_for("ready")) << first.output();
+    auto at = first.output().find("listening on 127.0.0.1:");
+    ASSERT_NE(at, std::string::npos);
+    std::string port = first.output().substr(at + 23, first.output().find(' ', at + 23) - at - 23);
+    auto other = _root / "other";
+    sluiced_process p({"--set", "log.dirs=" + other.string(), "--set",
+                       "listeners=PLAINTEXT://127.0.0.1:" + port});
+    EXPECT_EQ(p.wait_exit(), 1) << p.output();
+    EXPECT_NE(p.output().find("cannot listen on 127.0.0.1:" + port), std::string::npos)
+        << p.output();
+    first.signal(SIGTERM);
+    EXPECT_EQ(first.wait_exit(), 0);
 }
 
 TEST_F(sluiced_lifecycle, second_broker_on_the_same_directory_is_refused) {

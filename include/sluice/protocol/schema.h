@@ -99,6 +99,15 @@ struct is_optional : std::false_type {};
 template <class T>
 struct is_optional<std::optional<T>> : std::true_type {};
 
+/// std::optional around a declared struct: a tagged struct field.
+template <class T>
+struct is_optional_struct : std::false_type {};
+template <class T>
+requires requires {
+    T::fields();
+}
+struct is_optional_struct<std::optional<T>> : std::true_type {};
+
 template <class M>
 struct member_type;
 template <class C, class V>
@@ -122,11 +131,14 @@ struct decl_traits<field_decl<M>> {
     using value = typename member_type<decltype(M)>::type;
     static constexpr auto member = M;
 };
-template <class F>
-constexpr size_t field_min(bool flexible);
-
 template <class T>
-constexpr size_t min_wire_bytes(bool flexible) {
+constexpr size_t min_wire_bytes(const struct codec_ctx& c);
+
+/// Smallest encoding of a value at the context's version: decoders check an array's count
+/// against the bytes left divided by this before allocating, so a lying count cannot make
+/// the broker allocate much more than the request it already holds.
+template <class T>
+constexpr size_t min_wire_bytes(const codec_ctx& c) {
     if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, int8_t>) {
         return 1;
     } else if constexpr (std::is_integral_v<T> || std::is_floating_point_v<T>) {
@@ -135,20 +147,21 @@ constexpr size_t min_wire_bytes(bool flexible) {
         return 16;
     } else if constexpr (std::is_same_v<T, std::string> ||
                          std::is_same_v<T, std::optional<std::string>>) {
-        return flexible ? 1 : 2;
+        return c.flexible ? 1 : 2;
     } else if constexpr (declared_struct<T>) {
-        size_t n = flexible ? 1 : 0;  // tagged section count
+        size_t n = c.flexible ? 1 : 0;  // tagged section count
         std::apply(
-            [&](auto... f) { ((n += f.tag < 0 ? field_min<decltype(f)>(flexible) : 0), ...); },
+            [&](auto... f) {
+                ((n += f.tag < 0 && f.present.has(c.version)
+                           ? min_wire_bytes<typename decl_traits<decltype(f)>::value>(c)
+                           : 0),
+                 ...);
+            },
             T::fields());
         return n;
     } else {
-        return flexible ? 1 : 4;  // bytes, records, arrays
+        return c.flexible ? 1 : 4;  // bytes, records, arrays
     }
-}
-template <class F>
-constexpr size_t field_min(bool flexible) {
-    return min_wire_bytes<typename decl_traits<std::remove_cvref_t<F>>::value>(flexible);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -190,9 +203,13 @@ void decode_value(wire_reader& r, T& out, const codec_ctx& c, bool nullable) {
     } else if constexpr (std::is_same_v<T, bytes>) {
         auto b = r.nullable_bytes(c.flexible);
         if (b) out.assign(b->begin(), b->end());
+    } else if constexpr (std::is_same_v<T, external_records>) {
+        // A client (the replication fetcher) reading a Fetch response: a view in its buffer.
+        out.inline_bytes = r.nullable_bytes(c.flexible);
+        out.length = out.inline_bytes ? static_cast<uint32_t>(out.inline_bytes->size()) : 0;
     } else if constexpr (is_vector<T>::value) {
         using E = typename T::value_type;
-        int32_t n = r.array_length(c.flexible, min_wire_bytes<E>(c.flexible));
+        int32_t n = r.array_length(c.flexible, min_wire_bytes<E>(c));
         if (n < 0) {
             // Arrays that may be null are declared as std::optional<std::vector<T>>.
             if (r.ok()) r.fail(errc::null_not_allowed);
@@ -203,11 +220,14 @@ void decode_value(wire_reader& r, T& out, const codec_ctx& c, bool nullable) {
             decode_value(r, e, c, false);
             if (!r.ok()) return;
         }
+    } else if constexpr (is_optional_struct<T>::value) {
+        // A tagged struct: present means decode it.
+        decode_struct(r, out.emplace(), c);
     } else if constexpr (is_optional<T>::value) {
         using E = typename T::value_type;
         static_assert(is_vector<E>::value, "optional<T> is for nullable strings and arrays");
         using V = typename E::value_type;
-        int32_t n = r.array_length(c.flexible, min_wire_bytes<V>(c.flexible));
+        int32_t n = r.array_length(c.flexible, min_wire_bytes<V>(c));
         if (n < 0) {
             out.reset();
             if (!nullable && r.ok()) r.fail(errc::null_not_allowed);

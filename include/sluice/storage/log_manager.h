@@ -45,6 +45,9 @@ class log_manager {
     /// Create a new, empty partition log (its directory is made durable).
     result<log*> create(const topic_partition& tp, const log_config& cfg, int64_t now_ms);
     const std::map<topic_partition, std::unique_ptr<log>>& logs() const { return _logs; }
+    /// Delete a partition: its directory is renamed to `<dir>.<n>-delete` (durably, so a
+    /// crash never resurrects it) and then removed. Only when the log is idle().
+    result<void> remove(const topic_partition& tp);
 
     /// Recovery points (durable end offsets) and log start offsets, written atomically.
     result<void> write_checkpoints();

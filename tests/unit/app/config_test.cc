@@ -9,11 +9,11 @@ namespace {
 
 TEST(config, defaults_are_kafkas) {
     broker_config cfg = load_config("", {});
-    EXPECT_EQ(cfg.log.segment_bytes, 1ull << 30);
-    EXPECT_EQ(cfg.log.index_interval_bytes, 4096u);
-    EXPECT_EQ(cfg.log.retention_ms, 7ll * 24 * 3600 * 1000);
-    EXPECT_EQ(cfg.log.retention_bytes, -1);
-    EXPECT_EQ(cfg.log.max_message_bytes, 1048588u);
+    EXPECT_EQ(cfg.broker.log.segment_bytes, 1ull << 30);
+    EXPECT_EQ(cfg.broker.log.index_interval_bytes, 4096u);
+    EXPECT_EQ(cfg.broker.log.retention_ms, 7ll * 24 * 3600 * 1000);
+    EXPECT_EQ(cfg.broker.log.retention_bytes, -1);
+    EXPECT_EQ(cfg.broker.log.max_message_bytes, 1048588u);
 }
 
 TEST(config, file_then_overrides_in_order) {
@@ -24,16 +24,18 @@ TEST(config, file_then_overrides_in_order) {
     {
         std::ofstream out(path);
         out << "# comment\n! also a comment\n\nlog.dirs = /var/lib/sluice\nnode.id=3\n"
-               "log.retention.hours=2\nlog.segment.bytes=1048576\nsomething.else=1\n";
+               "log.retention.hours=2\nlog.segment.bytes=1048576\n"
+               "listeners=PLAINTEXT://0.0.0.0:19092\nauto.create.topics.enable=false\n";
     }
     broker_config cfg = load_config(path, {"node.id=4", "log.retention.ms=5000"});
     std::remove(path);
     EXPECT_EQ(cfg.log_dir, "/var/lib/sluice");
-    EXPECT_EQ(cfg.node_id, 4);
-    EXPECT_EQ(cfg.log.retention_ms, 5000);
-    EXPECT_EQ(cfg.log.segment_bytes, 1u << 20);
-    ASSERT_EQ(cfg.unknown_keys.size(), 1u);
-    EXPECT_EQ(cfg.unknown_keys[0], "something.else");
+    EXPECT_EQ(cfg.broker.node_id, 4);
+    EXPECT_EQ(cfg.broker.log.retention_ms, 5000);
+    EXPECT_EQ(cfg.broker.log.segment_bytes, 1u << 20);
+    EXPECT_EQ(cfg.broker.listen_host, "0.0.0.0");
+    EXPECT_EQ(cfg.broker.listen_port, 19092);
+    EXPECT_FALSE(cfg.broker.auto_create_topics);
 }
 
 TEST(config, bad_values_are_refused_with_the_key_named) {
@@ -48,6 +50,10 @@ TEST(config, bad_values_are_refused_with_the_key_named) {
     EXPECT_THROW((void)load_config("", {"log.dirs=/a,/b"}), config_error);
     EXPECT_THROW((void)load_config("/nonexistent/file", {}), config_error);
     EXPECT_THROW((void)parse_properties("just words\n", "x"), config_error);
+    EXPECT_THROW((void)load_config("", {"no.such.setting=1"}), config_error);
+    EXPECT_THROW((void)load_config("", {"listeners=SSL://host:9093"}), config_error);
+    EXPECT_THROW((void)load_config("", {"listeners=PLAINTEXT://host"}), config_error);
+    EXPECT_THROW((void)load_config("", {"auto.create.topics.enable=maybe"}), config_error);
 }
 
 }  // namespace

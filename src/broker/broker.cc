@@ -1,0 +1,163 @@
+#include "broker.h"
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "connection.h"
+#include "handlers/handlers.h"
+#include "sluice/common/clock.h"
+#include "sluice/common/endian.h"
+#include "sluice/common/logger.h"
+#include "sluice/storage/meta_properties.h"
+
+namespace sluice::broker {
+
+broker::broker(io::reactor& r, storage::log_manager& logs, broker_options opts)
+    : _reactor(r),
+      _logs(logs),
+      _opts(std::move(opts)),
+      _topics(logs, _opts),
+      _listener(r, [this](int fd) { on_accept(fd); }) {}
+
+broker::~broker() = default;
+
+bool broker::start(std::string* why) {
+    auto meta = storage::ensure_meta_properties(_logs.dir(), _opts.node_id);
+    if (!meta) {
+        *why = "cannot read meta.properties";
+        return false;
+    }
+    _cluster_id = meta->cluster_id;
+    if (!_topics.load(common::wall_clock_ms())) {
+        *why = "cannot open the topics in " + _logs.dir().string();
+        return false;
+    }
+    if (!_listener.open(_opts.listen_host, _opts.listen_port, why)) return false;
+    _advertised_host = _opts.advertised_host.empty() ? _opts.listen_host : _opts.advertised_host;
+    if (_advertised_host.empty() || _advertised_host == "0.0.0.0" || _advertised_host == "::") {
+        char name[256] = {};
+        ::gethostname(name, sizeof name - 1);
+        _advertised_host = name;
+    }
+    _advertised_port = _opts.advertised_port != 0 ? _opts.advertised_port : _listener.port();
+    _listener.start();
+    return true;
+}
+
+void broker::stop() {
+    if (_stopping) return;
+    _stopping = true;
+    _listener.stop();
+    // Waiting fetches answer now with what they have.
+    auto waiting = _stoppables;
+    for (stoppable* s : waiting) s->on_broker_stop();
+    auto conns = _connections;
+    for (auto& [id, c] : conns) c->close("broker is shutting down");
+}
+
+void broker::on_accept(int fd) {
+    if (_stopping) {
+        ::close(fd);
+        return;
+    }
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    char host[INET6_ADDRSTRLEN] = "?";
+    uint16_t port = 0;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
+        if (ss.ss_family == AF_INET) {
+            auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+            inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+            port = ntohs(a->sin_port);
+        } else if (ss.ss_family == AF_INET6) {
+            auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+            inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+            port = ntohs(a->sin6_port);
+        }
+    }
+    const uint64_t id = _next_connection_id++;
+    auto c = std::make_shared<connection>(*this, _reactor, fd, id,
+                                          std::string(host) + ":" + std::to_string(port));
+    _connections.emplace(id, c);
+    c->start();
+}
+
+void broker::forget(uint64_t connection_id) {
+    _connections.erase(connection_id);
+}
+
+void broker::tick() {
+    _topics.reap_doomed();
+}
+
+const api_entry* find_api(int16_t key) {
+    for (const auto& a : api_table()) {
+        if (a.key == key) return &a;
+    }
+    return nullptr;
+}
+
+void broker::handle(request_context&& ctx) {
+    auto prefix = protocol::peek_request_prefix(ctx.body);
+    // Frames shorter than 8 bytes were refused by the connection.
+    const api_entry* api = find_api(prefix->api_key);
+    if (!api) {
+        SLUICE_LOG(warn, "broker", "closing connection %s: unknown api key %d",
+                   ctx.conn->peer().c_str(), prefix->api_key);
+        ctx.reject("unknown api key");
+        return;
+    }
+    if (!api->supported.has(prefix->api_version)) {
+        if (api->key == 18) {
+            // KIP-511: answer in the v0 layout so that any client can read the error.
+            ctx.header.api_key = 18;
+            ctx.header.api_version = 0;
+            ctx.header.correlation_id = prefix->correlation_id;
+            respond_api_versions_unsupported(ctx);
+            return;
+        }
+        SLUICE_LOG(warn, "broker", "closing connection %s: %s version %d is not supported (%d-%d)",
+                   ctx.conn->peer().c_str(), api->name, prefix->api_version, api->supported.min,
+                   api->supported.max);
+        ctx.reject("unsupported api version");
+        return;
+    }
+    auto header = protocol::decode_request_header(ctx.body, api->flexible.has(prefix->api_version));
+    if (!header) {
+        SLUICE_LOG(warn, "broker", "closing connection %s: malformed request header",
+                   ctx.conn->peer().c_str());
+        ctx.reject("malformed request header");
+        return;
+    }
+    ctx.header = std::move(header->first);
+    ctx.body = ctx.body.subspan(header->second);
+    ctx.received_ms = common::monotonic_ms();
+    api->handler(ctx);
+}
+
+// ---- request_context -------------------------------------------------------------------
+
+void request_context::reject(const char* why) {
+    slot->none = true;
+    conn->close(why);
+}
+
+void request_context::no_response() {
+    slot->none = true;
+    conn->slot_ready(slot);
+}
+
+void request_context::finish(std::vector<uint8_t> frame, std::vector<protocol::external_part> parts,
+                             std::vector<storage::read_slice> files) {
+    if (conn->closed()) return;
+    uint64_t total = frame.size() - 4;
+    for (const auto& p : parts) total += p.length;
+    common::store_be32(frame.data(), static_cast<uint32_t>(total));
+    slot->frame = std::move(frame);
+    slot->parts = std::move(parts);
+    slot->files = std::move(files);
+    conn->slot_ready(slot);
+}
+
+}  // namespace sluice::broker

@@ -1,0 +1,27 @@
+#pragma once
+// Broker-wide settings (server.properties keys), filled by the app's config loader.
+
+#include <cstdint>
+#include <string>
+
+#include "sluice/storage/log_config.h"
+
+namespace sluice::broker {
+
+struct broker_options {
+    int32_t node_id = 0;                    // node.id
+    std::string listen_host = "127.0.0.1";  // listeners=PLAINTEXT://HOST:PORT
+    uint16_t listen_port = 9092;
+    std::string advertised_host;  // advertised.listeners (defaults to listen)
+    uint16_t advertised_port = 0;
+    int32_t num_partitions = 1;                    // num.partitions
+    bool auto_create_topics = true;                // auto.create.topics.enable
+    int32_t socket_request_max_bytes = 104857600;  // socket.request.max.bytes
+    /// Per-connection back-pressure: stop reading while this many requests, or this many
+    /// request bytes, wait for their responses.
+    int32_t connection_inflight_requests_max = 100;
+    int64_t connection_inflight_bytes_max = 104857600;
+    storage::log_config log;  // log.* defaults for topics
+};
+
+}  // namespace sluice::broker

@@ -1,0 +1,39 @@
+// The APIs this broker serves and the versions it advertises in ApiVersions. Ranges start
+// at the oldest version the target clients need (see the protocol reference README:
+// Produce from 0 so that librdkafka keeps its codecs on) and end at Kafka 3.8's newest
+// where the semantics exist here.
+
+#include "../broker.h"
+#include "handlers.h"
+#include "sluice/protocol/messages/api_versions.h"
+#include "sluice/protocol/messages/fetch.h"
+#include "sluice/protocol/messages/list_offsets.h"
+#include "sluice/protocol/messages/metadata.h"
+#include "sluice/protocol/messages/produce.h"
+
+namespace sluice::broker {
+
+namespace {
+template <class M>
+constexpr api_entry entry(const char* name, protocol::versions supported,
+                          void (*handler)(request_context&)) {
+    return {M::api_key, name, supported, M::flexible, handler};
+}
+}  // namespace
+
+const std::vector<api_entry>& api_table() {
+    using namespace protocol;
+    static const std::vector<api_entry> table = {
+        // v0-2 carry magic 0/1 message sets, refused per partition
+        // (UNSUPPORTED_FOR_MESSAGE_FORMAT).
+        entry<produce_request>("Produce", between(0, 11), handle_produce),
+        entry<fetch_request>("Fetch", between(4, 16), handle_fetch),
+        // v8 adds tiered-storage timestamps (-4, -5), which have no meaning here.
+        entry<list_offsets_request>("ListOffsets", between(0, 7), handle_list_offsets),
+        entry<metadata_request>("Metadata", between(0, 12), handle_metadata),
+        entry<api_versions_request>("ApiVersions", between(0, 3), handle_api_versions),
+    };
+    return table;
+}
+
+}  // namespace sluice::broker

@@ -1,0 +1,35 @@
+#pragma once
+// One handler per Kafka API, each in its own file (DESIGN.md "Protocol").
+// A handler decodes its request, does the work, and answers through the context.
+
+#include "../request_context.h"
+
+namespace sluice::broker {
+
+void handle_produce(request_context& ctx);
+void handle_fetch(request_context& ctx);
+void handle_list_offsets(request_context& ctx);
+void handle_metadata(request_context& ctx);
+void handle_api_versions(request_context& ctx);
+void handle_create_topics(request_context& ctx);
+void handle_delete_topics(request_context& ctx);
+void handle_delete_records(request_context& ctx);
+void handle_describe_configs(request_context& ctx);
+void handle_create_partitions(request_context& ctx);
+void handle_describe_cluster(request_context& ctx);
+
+/// ApiVersions with a version above ours: error 35 and our ApiVersions range, v0 layout.
+void respond_api_versions_unsupported(request_context& ctx);
+
+/// Decode the request or close the connection (Kafka's answer to a malformed request).
+template <protocol::kafka_message M>
+std::optional<M> decode_or_reject(request_context& ctx) {
+    auto m = protocol::decode_message<M>(ctx.body, ctx.version());
+    if (!m) {
+        ctx.reject(protocol::describe(m.error()));
+        return std::nullopt;
+    }
+    return std::move(m).value();
+}
+
+}  // namespace sluice::broker

@@ -1,0 +1,188 @@
+#include "topic_config.h"
+
+#include <charconv>
+
+namespace sluice::broker {
+
+namespace {
+
+enum class kind { long_int, int32, string, list, boolean };
+
+struct known_config {
+    const char* name;
+    kind type;
+    const char* doc;
+    // Accepted values for strings (empty: any).
+    std::vector<std::string> choices;
+};
+
+const std::vector<known_config>& topic_configs() {
+    static const std::vector<known_config> configs = {
+        {"cleanup.policy",
+         kind::list,
+         "delete and/or compact (compaction arrives with the consumer groups work)",
+         {"delete", "compact", "compact,delete", "delete,compact"}},
+        {"compression.type",
+         kind::string,
+         "codec batches are stored in; producer keeps them as sent (recompression arrives with the "
+         "codecs work)",
+         {"producer", "uncompressed", "zstd", "gzip", "lz4", "snappy"}},
+        {"max.message.bytes", kind::int32, "largest record batch accepted", {}},
+        {"message.timestamp.type",
+         kind::string,
+         "CreateTime keeps the producer's timestamps; LogAppendTime stamps batches with the "
+         "broker's clock",
+         {"CreateTime", "LogAppendTime"}},
+        {"retention.bytes",
+         kind::long_int,
+         "delete old segments while a partition is larger (-1: no limit)",
+         {}},
+        {"retention.ms",
+         kind::long_int,
+         "delete segments whose newest record is older (-1: keep forever)",
+         {}},
+        {"segment.bytes", kind::int32, "roll the active segment at this size", {}},
+        {"segment.ms", kind::long_int, "roll the active segment after this long", {}},
+        {"segment.index.bytes", kind::int32, "size of each segment's offset and time index", {}},
+        {"index.interval.bytes", kind::int32, "log bytes between two index entries", {}},
+        {"min.insync.replicas",
+         kind::int32,
+         "replicas that must have a record before acks=all succeeds",
+         {}},
+    };
+    return configs;
+}
+
+const known_config* find_config(const std::string& key) {
+    for (const auto& c : topic_configs()) {
+        if (key == c.name) return &c;
+    }
+    return nullptr;
+}
+
+std::optional<int64_t> parse_long(const std::string& v) {
+    int64_t out = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+    if (ec != std::errc() || p != v.data() + v.size()) return std::nullopt;
+    return out;
+}
+
+std::string default_value(const broker_options& b, const std::string& key) {
+    const auto& l = b.log;
+    if (key == "cleanup.policy") return "delete";
+    if (key == "compression.type") return "producer";
+    if (key == "max.message.bytes") return std::to_string(l.max_message_bytes);
+    if (key == "message.timestamp.type") return l.log_append_time ? "LogAppendTime" : "CreateTime";
+    if (key == "retention.bytes") return std::to_string(l.retention_bytes);
+    if (key == "retention.ms") return std::to_string(l.retention_ms);
+    if (key == "segment.bytes") return std::to_string(l.segment_bytes);
+    if (key == "segment.ms") return std::to_string(l.segment_ms);
+    if (key == "segment.index.bytes") return std::to_string(l.segment_index_bytes);
+    if (key == "index.interval.bytes") return std::to_string(l.index_interval_bytes);
+    if (key == "min.insync.replicas") return "1";
+    return "";
+}
+
+int8_t type_code(kind k) {
+    switch (k) {
+        case kind::boolean:
+            return 1;
+        case kind::string:
+            return 2;
+        case kind::int32:
+            return 3;
+        case kind::long_int:
+            return 5;
+        case kind::list:
+            return 7;
+    }
+    return 0;
+}
+
+}  // namespace
+
+std::optional<std::string> validate_topic_config(const std::string& key, const std::string& value) {
+    const known_config* c = find_config(key);
+    if (!c) return "unknown topic config " + key;
+    switch (c->type) {
+        case kind::long_int:
+        case kind::int32: {
+            auto v = parse_long(value);
+            if (!v) return key + "=" + value + " is not an integer";
+            int64_t min = (key == "retention.ms" || key == "retention.bytes") ? -1 : 0;
+            if (key == "segment.bytes") min = 14;
+            if (key == "min.insync.replicas" || key == "segment.ms" || key == "segment.index.bytes")
+                min = 1;
+            if (*v < min) return key + "=" + value + " must be at least " + std::to_string(min);
+            if (c->type == kind::int32 && *v > INT32_MAX)
+                return key + "=" + value + " is too large";
+            return std::nullopt;
+        }
+        case kind::string:
+        case kind::list:
+        case kind::boolean:
+            if (c->choices.empty()) return std::nullopt;
+            for (const auto& choice : c->choices) {
+                if (value == choice) return std::nullopt;
+            }
+            return key + "=" + value + " is not one of the accepted values";
+    }
+    return std::nullopt;
+}
+
+storage::log_config effective_log_config(const broker_options& broker, const config_map& topic) {
+    storage::log_config l = broker.log;
+    auto num = [&](const char* key) -> std::optional<int64_t> {
+        auto it = topic.find(key);
+        if (it == topic.end()) return std::nullopt;
+        return parse_long(it->second);
+    };
+    if (auto v = num("max.message.bytes")) l.max_message_bytes = static_cast<size_t>(*v);
+    if (auto v = num("retention.bytes")) l.retention_bytes = *v;
+    if (auto v = num("retention.ms")) l.retention_ms = *v;
+    if (auto v = num("segment.bytes")) l.segment_bytes = static_cast<uint64_t>(*v);
+    if (auto v = num("segment.ms")) l.segment_ms = *v;
+    if (auto v = num("segment.index.bytes")) l.segment_index_bytes = static_cast<size_t>(*v);
+    if (auto v = num("index.interval.bytes")) l.index_interval_bytes = static_cast<size_t>(*v);
+    if (auto it = topic.find("message.timestamp.type"); it != topic.end()) {
+        l.log_append_time = it->second == "LogAppendTime";
+    }
+    return l;
+}
+
+std::vector<config_entry> describe_topic_config(const broker_options& broker,
+                                                const config_map& topic) {
+    std::vector<config_entry> out;
+    for (const auto& c : topic_configs()) {
+        auto it = topic.find(c.name);
+        bool overridden = it != topic.end();
+        out.push_back({c.name, overridden ? it->second : default_value(broker, c.name), !overridden,
+                       static_cast<int8_t>(overridden ? 1 : 5), type_code(c.type), c.doc});
+    }
+    return out;
+}
+
+std::vector<config_entry> describe_broker_config(const broker_options& b) {
+    auto entry = [](const char* name, std::string value, kind k, const char* doc) {
+        return config_entry{name, std::move(value), false, 5, type_code(k), doc};
+    };
+    return {
+        entry("node.id", std::to_string(b.node_id), kind::int32, "this broker's id"),
+        entry("num.partitions", std::to_string(b.num_partitions), kind::int32,
+              "partitions of an auto-created topic"),
+        entry("auto.create.topics.enable", b.auto_create_topics ? "true" : "false", kind::boolean,
+              "create unknown topics on produce or metadata request"),
+        entry("socket.request.max.bytes", std::to_string(b.socket_request_max_bytes), kind::int32,
+              "largest request accepted"),
+        entry("message.max.bytes", std::to_string(b.log.max_message_bytes), kind::int32,
+              "largest record batch accepted (topic default)"),
+        entry("log.segment.bytes", std::to_string(b.log.segment_bytes), kind::int32,
+              "segment size (topic default)"),
+        entry("log.retention.ms", std::to_string(b.log.retention_ms), kind::long_int,
+              "retention time (topic default)"),
+        entry("log.retention.bytes", std::to_string(b.log.retention_bytes), kind::long_int,
+              "retention size (topic default)"),
+    };
+}
+
+}  // namespace sluice::broker
