@@ -69,6 +69,35 @@ result<void> log::recover(const recovery_state& rs, int64_t now_ms) {
     std::vector<int64_t>& b = bases.value();
 
     for (size_t i = 0; i < b.size(); ++i) {
+        if (!_segments.empty() && b[i] > _segments.rbegin()->second->next_offset()) {
+            // A gap before this segment: a roll created its file, then the process died
+            // before the batches queued for the previous segment were written. Segments are
+            // written and synced in order, so nothing from the gap on is durable: a torn
+            // tail, unless the gap lies below the recovery point.
+            const int64_t gap = _segments.rbegin()->second->next_offset();
+            if (gap < rs.recovery_point) {
+                SLUICE_LOG(error, "storage",
+                           "offsets %" PRId64 "..%" PRId64 " below recovery point %" PRId64
+                           " are missing before segment %s; the partition stays offline",
+                           gap, b[i] - 1, rs.recovery_point,
+                           (_dir / segment::file_name(b[i], ".log")).c_str());
+                return fail(errc::corrupt_log);
+            }
+            SLUICE_LOG(warn, "storage",
+                       "torn tail after an unclean stop: offsets %" PRId64 "..%" PRId64
+                       " were never written; removing %zu segment(s) from %s",
+                       gap, b[i] - 1, b.size() - i,
+                       (_dir / segment::file_name(b[i], ".log")).c_str());
+            for (size_t j = i; j < b.size(); ++j) {
+                uint64_t size =
+                    std::filesystem::file_size(_dir / segment::file_name(b[j], ".log"), ec);
+                if (!ec) _stats.torn_bytes += size;
+                auto later = segment::open(_dir, b[j], _cfg, false);
+                if (later) (void)later.value()->remove();
+            }
+            b.resize(i);
+            break;
+        }
         const bool last = i + 1 == b.size();
         auto seg = segment::open(_dir, b[i], _cfg, last);
         if (!seg) return fail(seg.error());

@@ -77,16 +77,29 @@ result<std::unique_ptr<segment>> segment::open(const std::filesystem::path& dir,
     auto path = dir / file_name(base_offset, ".log");
     auto fd = open_file(path, O_RDWR);
     if (!fd) return fail(fd.error());
-    auto offsets = offset_index::open(dir / file_name(base_offset, ".index"), base_offset,
-                                      cfg.segment_index_bytes, active);
+    // The indexes are a cache of the .log: a lost one is created and rebuilt (as Kafka
+    // recovers a segment whose index file is missing), never a reason not to open.
+    const auto index_path = dir / file_name(base_offset, ".index");
+    const auto time_index_path = dir / file_name(base_offset, ".timeindex");
+    const bool lost =
+        !std::filesystem::exists(index_path) || !std::filesystem::exists(time_index_path);
+    auto offsets =
+        offset_index::open(index_path, base_offset, cfg.segment_index_bytes, active || lost);
     if (!offsets) return fail(offsets.error());
-    auto times = time_index::open(dir / file_name(base_offset, ".timeindex"), base_offset,
-                                  cfg.segment_index_bytes, active);
+    auto times =
+        time_index::open(time_index_path, base_offset, cfg.segment_index_bytes, active || lost);
     if (!times) return fail(times.error());
     auto file = std::make_shared<segment_file>(segment_file{std::move(fd).value(), path});
     std::unique_ptr<segment> seg(new segment(std::move(file), std::move(offsets).value(),
                                              std::move(times).value(), base_offset));
     seg->_dir = dir;
+    if (lost) {
+        segment_scan scan = seg->recover(cfg);
+        if (scan.batches > 0 || scan.problem) {
+            SLUICE_LOG(warn, "storage", "rebuilt the lost indexes of %s%s%s", path.c_str(),
+                       scan.problem ? "; the scan stopped at " : "", scan.detail.c_str());
+        }
+    }
     return seg;
 }
 
@@ -185,9 +198,15 @@ segment_scan segment::recover(const log_config& cfg) {
             stop(info.error(), describe(info.error()));
             break;
         }
-        if (info->base_offset < _next_offset) {
+        // baseOffset is not covered by the CRC, so this is the only check that catches a
+        // damaged one. The log writes dense offsets (a segment's first batch at its base),
+        // so a batch starts exactly where the previous one ended: a jump forward accepted
+        // here would move the log end, overflow the u32 relative offsets of the indexes,
+        // and make the next batch look like a torn tail past the recovery point.
+        // (Compaction, which leaves gaps, will have to relax this.)
+        if (info->base_offset != _next_offset) {
             stop(errc::corrupt_log, "batch base offset " + std::to_string(info->base_offset) +
-                                        " is below the previous batch's end " +
+                                        " does not continue the previous batch's end " +
                                         std::to_string(_next_offset));
             break;
         }
@@ -227,6 +246,9 @@ result<void> segment::load(const log_config& cfg) {
     if (auto e = _offsets.last()) pos = e->position;
     // Kafka counts the indexed batch itself as "since the last entry".
     _bytes_since_index_entry = size.value() - pos;
+    // A segment with timestamps has a time index entry once sealed; an emptied time index
+    // passes the sanity check, so then walk every batch for the largest timestamp.
+    if (!_times.last()) pos = 0;
     while (auto h = read_header(pos, size.value())) {
         if (h->max_timestamp > _max_timestamp) {
             _max_timestamp = h->max_timestamp;
