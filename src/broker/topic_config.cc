@@ -164,7 +164,8 @@ std::vector<config_entry> describe_topic_config(const broker_options& broker,
 
 std::vector<config_entry> describe_broker_config(const broker_options& b) {
     auto entry = [](const char* name, std::string value, kind k, const char* doc) {
-        return config_entry{name, std::move(value), false, 5, type_code(k), doc};
+        // Broker settings come from server.properties or --set: STATIC_BROKER_CONFIG.
+        return config_entry{name, std::move(value), false, 4, type_code(k), doc};
     };
     return {
         entry("node.id", std::to_string(b.node_id), kind::int32, "this broker's id"),

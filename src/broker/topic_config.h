@@ -25,7 +25,7 @@ struct config_entry {
     std::string name;
     std::string value;
     bool is_default;  // true when the topic does not override it
-    int8_t source;    // DescribeConfigs ConfigSource: 1 topic, 5 static broker, 4 default
+    int8_t source;    // DescribeConfigs ConfigSource: 1 topic, 4 static broker, 5 default
     int8_t type;      // ConfigType: 1 boolean, 2 string, 3 int, 5 long, 7 list
     std::string documentation;
 };

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cinttypes>
+#include <cstdio>
 #include <cstring>
 
 #include "sluice/common/assert.h"
@@ -137,8 +138,10 @@ result<void> log_manager::remove(const topic_partition& tp) {
     const auto dir = it->second->dir();
     _logs.erase(it);
     static uint64_t counter = 0;
+    char suffix[32];
+    std::snprintf(suffix, sizeof suffix, ".%llu-delete", static_cast<unsigned long long>(++counter));
     auto doomed = dir;
-    doomed += "." + std::to_string(++counter) + "-delete";
+    doomed += suffix;
     std::error_code ec;
     std::filesystem::rename(dir, doomed, ec);
     if (ec) {

@@ -6,6 +6,12 @@
 #include "../broker.h"
 #include "handlers.h"
 #include "sluice/protocol/messages/api_versions.h"
+#include "sluice/protocol/messages/create_partitions.h"
+#include "sluice/protocol/messages/create_topics.h"
+#include "sluice/protocol/messages/delete_records.h"
+#include "sluice/protocol/messages/delete_topics.h"
+#include "sluice/protocol/messages/describe_cluster.h"
+#include "sluice/protocol/messages/describe_configs.h"
 #include "sluice/protocol/messages/fetch.h"
 #include "sluice/protocol/messages/list_offsets.h"
 #include "sluice/protocol/messages/metadata.h"
@@ -32,6 +38,15 @@ const std::vector<api_entry>& api_table() {
         entry<list_offsets_request>("ListOffsets", between(0, 7), handle_list_offsets),
         entry<metadata_request>("Metadata", between(0, 12), handle_metadata),
         entry<api_versions_request>("ApiVersions", between(0, 3), handle_api_versions),
+        // Admin APIs: every version of Kafka 3.8. CreateTopics v6 and CreatePartitions v3
+        // only add THROTTLING_QUOTA_EXCEEDED, which is never sent (no quotas here).
+        entry<create_topics_request>("CreateTopics", between(0, 7), handle_create_topics),
+        entry<delete_topics_request>("DeleteTopics", between(0, 6), handle_delete_topics),
+        entry<delete_records_request>("DeleteRecords", between(0, 2), handle_delete_records),
+        entry<describe_configs_request>("DescribeConfigs", between(0, 4), handle_describe_configs),
+        entry<create_partitions_request>("CreatePartitions", between(0, 3),
+                                         handle_create_partitions),
+        entry<describe_cluster_request>("DescribeCluster", between(0, 1), handle_describe_cluster),
     };
     return table;
 }
