@@ -159,6 +159,9 @@ void connection::pump_send() {
         _paused = false;
         parse_frames();  // frames already received may be waiting
         arm_recv();
+        // Requests answered at once while parsing called back into pump_send, which may
+        // have started sending: never start the same slot twice.
+        if (_sending || _closed) return;
     }
     if (_slots.empty() || !_slots.front()->ready || _closed) return;
     _sending = true;

@@ -28,11 +28,12 @@ result<std::unique_ptr<log>> log::open(io::reactor& r, const std::filesystem::pa
     return l;
 }
 
-bool log::should_roll(size_t batch_bytes, int64_t now_ms) const {
+bool log::should_roll(size_t batch_bytes, int64_t batch_max_timestamp, int64_t now_ms) const {
     const segment& seg = *_segments.rbegin()->second;
     if (seg.empty()) return false;
     return seg.accepted_bytes() + batch_bytes > _cfg.segment_bytes ||
-           now_ms - seg.rolling_base_ms() > _cfg.segment_ms || seg.indexes_full() ||
+           seg.time_waited_for_roll(batch_max_timestamp, now_ms) > _cfg.segment_ms ||
+           seg.indexes_full() ||
            // Index positions are u32: a segment never grows past 4 GiB.
            seg.accepted_bytes() + batch_bytes > UINT32_MAX;
 }
@@ -50,7 +51,7 @@ result<append_info> log::append(std::span<uint8_t> batch, append_waiter* waiter,
     if (_offline) return fail(errc::log_offline);
     auto info = validate_batch(batch, _cfg.max_message_bytes);
     if (!info) return fail(info.error());
-    if (should_roll(batch.size(), now_ms)) {
+    if (should_roll(batch.size(), _cfg.log_append_time ? now_ms : info->max_timestamp, now_ms)) {
         if (auto r = roll(now_ms); !r) return fail(r.error());
     }
     if (_cfg.log_append_time) {

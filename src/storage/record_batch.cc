@@ -141,6 +141,11 @@ result<batch_info> validate_batch(std::span<const uint8_t> bytes, size_t max_bat
     if (count < 1 || view.last_offset_delta() != count - 1) {
         return fail(errc::invalid_record_count);
     }
+    // baseOffset is not covered by the CRC: a stored batch whose offsets would run past
+    // INT64_MAX is damaged (a producer's batch gets its base offset from the log anyway).
+    if (view.base_offset() < 0 || view.base_offset() > INT64_MAX - view.last_offset_delta()) {
+        return fail(errc::invalid_record);
+    }
     // A codec id of 5..7 has no meaning; Kafka refuses the batch too (CompressionType.forId).
     if (static_cast<uint8_t>(view.compression()) > static_cast<uint8_t>(compression_type::zstd)) {
         return fail(errc::invalid_record);

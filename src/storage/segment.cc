@@ -143,7 +143,10 @@ void segment::index_batch(const batch_header& h, const log_config& cfg) {
 uint64_t segment::accept(const batch_info& b, const log_config& cfg) {
     batch_header h{_accepted_bytes, b.base_offset, b.last_offset(), b.max_timestamp,
                    static_cast<uint32_t>(b.size_bytes)};
-    if (_accepted_bytes == 0 && b.max_timestamp >= 0) _rolling_base_ms = b.max_timestamp;
+    if (_accepted_bytes == 0 && b.max_timestamp >= 0) {
+        _rolling_base_ms = b.max_timestamp;
+        _rolling_base_is_batch_ts = true;
+    }
     index_batch(h, cfg);
     _accepted_bytes += b.size_bytes;
     return h.position;
@@ -211,7 +214,10 @@ segment_scan segment::recover(const log_config& cfg) {
             break;
         }
         // segment.ms counts from the first batch's max timestamp, as accept() does.
-        if (scan.batches == 0 && _rolling_base_ms < 0) _rolling_base_ms = info->max_timestamp;
+        if (scan.batches == 0 && _rolling_base_ms < 0) {
+            _rolling_base_ms = info->max_timestamp;
+            _rolling_base_is_batch_ts = info->max_timestamp >= 0;
+        }
         index_batch({pos, info->base_offset, info->last_offset(), info->max_timestamp,
                      static_cast<uint32_t>(*batch_size)},
                     cfg);
@@ -265,7 +271,10 @@ result<void> segment::load(const log_config& cfg) {
         return fail(errc::corrupt_log);
     }
     // segment.ms counts from the first batch's max timestamp, as accept() does.
-    if (auto first = read_header(0, size.value())) _rolling_base_ms = first->max_timestamp;
+    if (auto first = read_header(0, size.value())) {
+        _rolling_base_ms = first->max_timestamp;
+        _rolling_base_is_batch_ts = first->max_timestamp >= 0;
+    }
     return {};
 }
 

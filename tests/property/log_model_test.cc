@@ -27,6 +27,7 @@ struct model_segment {
     int64_t base = 0;
     int64_t rolling_base_ms = -1;
     std::vector<model_batch> batches;
+    bool base_is_batch_ts = false;  // Kafka: rolls by batch time once a timestamp is known
     int64_t end() const { return batches.empty() ? base : batches.back().last + 1; }
     uint64_t bytes() const {
         uint64_t n = 0;
@@ -63,11 +64,16 @@ struct log_model {
     }
     void append(model_batch b, int64_t now_ms, const log_config& cfg) {
         const model_segment& a = segs.back();
-        bool roll = !a.batches.empty() && (a.bytes() + b.bytes.size() > cfg.segment_bytes ||
-                                           now_ms - a.rolling_base_ms > cfg.segment_ms);
+        const int64_t waited = a.base_is_batch_ts ? b.max_ts - a.rolling_base_ms
+                                                  : now_ms - a.rolling_base_ms;
+        bool roll = !a.batches.empty() &&
+                    (a.bytes() + b.bytes.size() > cfg.segment_bytes || waited > cfg.segment_ms);
         if (roll) segs.push_back(model_segment{end(), now_ms, {}});
         model_segment& s = segs.back();
-        if (s.batches.empty() && b.max_ts >= 0) s.rolling_base_ms = b.max_ts;
+        if (s.batches.empty() && b.max_ts >= 0) {
+            s.rolling_base_ms = b.max_ts;
+            s.base_is_batch_ts = true;
+        }
         s.batches.push_back(std::move(b));
     }
     void truncate_to(int64_t offset) {
@@ -150,7 +156,10 @@ struct log_model {
     /// (segment.h: Kafka's LogSegment.rollingBasedTimestamp).
     void on_reopen() {
         auto& a = segs.back();
-        if (!a.batches.empty()) a.rolling_base_ms = a.batches.front().max_ts;
+        if (!a.batches.empty()) {
+            a.rolling_base_ms = a.batches.front().max_ts;
+            a.base_is_batch_ts = a.rolling_base_ms >= 0;
+        }
     }
 };
 

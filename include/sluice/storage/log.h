@@ -168,7 +168,7 @@ class log {
     log(io::reactor& r, std::filesystem::path dir, const log_config& cfg);
     result<void> recover(const recovery_state& rs, int64_t now_ms);
     result<void> roll(int64_t now_ms);
-    bool should_roll(size_t batch_bytes, int64_t now_ms) const;
+    bool should_roll(size_t batch_bytes, int64_t batch_max_timestamp, int64_t now_ms) const;
     segment& active() { return *_segments.rbegin()->second; }
     void pump();
     void start_write();

@@ -105,6 +105,14 @@ class segment {
     /// Timestamp the segment.ms roll is measured from (first batch's max timestamp, else
     /// the creation time), as Kafka's LogSegment.rollingBasedTimestamp.
     int64_t rolling_base_ms() const { return _rolling_base_ms; }
+    /// Kafka's LogSegment.timeWaitedForRoll: once the segment's first batch had a
+    /// timestamp, time is measured in record time (the new batch's max timestamp minus
+    /// that one), so replaying old data does not roll on every batch; else in wall time
+    /// since the segment was created.
+    int64_t time_waited_for_roll(int64_t batch_max_timestamp, int64_t now_ms) const {
+        return _rolling_base_is_batch_ts ? batch_max_timestamp - _rolling_base_ms
+                                         : now_ms - _rolling_base_ms;
+    }
     bool empty() const { return _accepted_bytes == 0; }
     bool indexes_full() const { return _offsets.full() || _times.full(); }
     int fd() const { return _file->fd.get(); }
@@ -134,6 +142,7 @@ class segment {
     int64_t _max_timestamp = -1;
     int64_t _offset_of_max_timestamp = -1;
     int64_t _rolling_base_ms = -1;
+    bool _rolling_base_is_batch_ts = false;
 };
 
 }  // namespace sluice::storage

@@ -84,8 +84,13 @@ std::optional<kafka_error> check_single_batch(const protocol::bytes_view& record
     if (!records || records->empty()) return kafka_error::corrupt_message;
     auto size = storage::peek_batch_size(*records);
     if (!size) return kafka_error::corrupt_message;
-    if (*size < records->size()) return kafka_error::invalid_record;   // more than one batch
     if (*size > records->size()) return kafka_error::corrupt_message;  // lying length
+    if (*size < records->size()) {
+        // Either a short batchLength (its CRC then fails, as Kafka finds) or really more
+        // than one batch, which Produce v3+ does not allow.
+        auto first = storage::validate_batch(records->first(*size), SIZE_MAX);
+        return first ? kafka_error::invalid_record : to_kafka_error(first.error());
+    }
     return std::nullopt;
 }
 

@@ -142,6 +142,22 @@ TEST_F(storage_log, rolls_by_time) {
     drain();
 }
 
+TEST_F(storage_log, replaying_old_timestamps_does_not_roll_every_batch) {
+    // Kafka measures segment.ms in record time once the segment has a timestamp: a producer
+    // replaying last year's data must not get a segment per batch.
+    log_config cfg;
+    cfg.segment_ms = 1000;
+    reopen(cfg, {});
+    std::vector<std::vector<uint8_t>> batches;
+    for (int i = 0; i < 10; ++i) batches.push_back(make_test_batch(1, 10, 1'000'000 + i * 10, i));
+    for (auto& b : batches) ASSERT_TRUE(_log->append(b, nullptr, now_ms));
+    EXPECT_EQ(_log->segment_count(), 1u);
+    auto later = make_test_batch(1, 10, 1'000'000 + 5000, 99);
+    ASSERT_TRUE(_log->append(later, nullptr, now_ms));
+    EXPECT_EQ(_log->segment_count(), 2u);
+    drain();
+}
+
 TEST_F(storage_log, lookup_by_timestamp_and_max_timestamp) {
     log_config cfg;
     cfg.segment_bytes = 2048;

@@ -245,8 +245,9 @@ TEST(record_batch, patching_keeps_crc_valid) {
 }
 
 // Every header byte, two ways: only baseOffset and partitionLeaderEpoch may change
-// unnoticed (the CRC leaves them out on purpose); everything else is refused, and with
-// the error that names the field.
+// unnoticed (the CRC leaves them out on purpose), except that a baseOffset turned
+// negative is refused as invalid_record; everything else is refused, and with the error
+// that names the field.
 TEST(record_batch, header_byte_flip_matrix) {
     const bytes good = three_record_batch();
     for (size_t pos = 0; pos < batch_header_bytes; ++pos) {
@@ -255,8 +256,11 @@ TEST(record_batch, header_byte_flip_matrix) {
             b[pos] ^= mask;
             auto r = validate_batch(b, no_limit);
             const std::string where = "byte " + std::to_string(pos) + " ^ " + std::to_string(mask);
-            if (pos < batch_field::batch_length ||
-                (pos >= batch_field::partition_leader_epoch && pos < batch_field::magic)) {
+            if (pos == 0 && (mask & 0x80) != 0) {
+                ASSERT_FALSE(r.has_value()) << where;
+                EXPECT_EQ(r.error(), errc::invalid_record) << where;
+            } else if (pos < batch_field::batch_length ||
+                       (pos >= batch_field::partition_leader_epoch && pos < batch_field::magic)) {
                 EXPECT_TRUE(r.has_value()) << where;
             } else if (pos < batch_field::partition_leader_epoch) {
                 ASSERT_FALSE(r.has_value()) << where;

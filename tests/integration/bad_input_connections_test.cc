@@ -1,0 +1,172 @@
+// Many abandoned connections, and a client that pipelines without ever reading, against the
+// real sluiced: neither may stall other clients, and the non-reader must be met with
+// back-pressure (the broker stops reading from it) rather than unbounded buffering.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "raw_kafka_client.h"
+#include "sluice/protocol/messages/fetch.h"
+#include "sluice/protocol/messages/produce.h"
+#include "sluice/storage/record_batch_builder.h"
+
+namespace sluice::testing {
+namespace {
+
+using protocol::api_versions_request;
+using protocol::api_versions_response;
+using clock_type = std::chrono::steady_clock;
+
+constexpr int32_t request_max_bytes = 1 << 20;
+
+class bad_input_connections : public ::testing::Test {
+  protected:
+    void SetUp() override { ASSERT_NE(_broker.port(), 0) << _broker.process().output(); }
+    void TearDown() override {
+        EXPECT_TRUE(_broker.serving()) << "a fresh client is no longer served";
+        EXPECT_EQ(_broker.stop(), 0) << _broker.process().output();
+    }
+
+    /// Milliseconds a fresh client waits for an ApiVersions answer (-1: none).
+    int64_t fresh_client_latency_ms() {
+        auto start = clock_type::now();
+        if (!_broker.serving()) return -1;
+        return std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - start)
+            .count();
+    }
+
+    sluiced_broker _broker{{"socket.request.max.bytes=" + std::to_string(request_max_bytes)}};
+};
+
+TEST_F(bad_input_connections, hundreds_of_abandoned_connections_do_not_stall_a_fresh_client) {
+    constexpr int count = 300;
+    std::vector<std::unique_ptr<raw_kafka_client>> clients;
+    for (int i = 0; i < count; ++i) {
+        auto c = std::make_unique<raw_kafka_client>(_broker.port());
+        ASSERT_TRUE(c->connected()) << "connection " << i;
+        if (i % 2 == 0) {
+            // Half leave a partial frame: part of a size prefix, a small frame's first
+            // bytes, or the start of a frame announced near socket.request.max.bytes.
+            std::vector<uint8_t> partial(4);
+            const int32_t sizes[] = {0, 200, request_max_bytes - 16};
+            const int32_t size = sizes[(i / 2) % 3];
+            common::store_be32(partial.data(), static_cast<uint32_t>(size));
+            if (size == 0) {
+                partial.resize(2);
+            } else {
+                partial.insert(partial.end(), 40, 0x5a);
+            }
+            ASSERT_TRUE(c->send_all(partial)) << "connection " << i;
+        }
+        clients.push_back(std::move(c));
+    }
+    // A third of them go away; the rest stay open, idle or mid-frame.
+    for (int i = 0; i < count; i += 3) clients[static_cast<size_t>(i)]->close();
+
+    const int64_t latency = fresh_client_latency_ms();
+    EXPECT_GE(latency, 0) << "no answer to a fresh client";
+    EXPECT_LT(latency, 1000) << "a fresh client waited " << latency << " ms";
+
+    // Idle connections that were left open are still served.
+    for (int i : {1, 5, 7, 299}) {
+        response_frame keep;
+        auto resp =
+            clients[static_cast<size_t>(i)]->call<api_versions_request, api_versions_response>(
+                {}, 0, i, keep);
+        ASSERT_TRUE(resp) << "idle connection " << i << " is not served";
+        EXPECT_EQ(resp->error_code, 0);
+    }
+    clients.clear();
+    EXPECT_TRUE(_broker.serving());
+}
+
+TEST_F(bad_input_connections, client_that_never_reads_meets_back_pressure) {
+    // Small Fetch requests with 32 KiB answers: the answers fill the socket buffers after a
+    // hundred or so, then connection_inflight_requests_max answers wait, and the broker
+    // must stop reading; the client's sends then block once the kernel buffers are full.
+    const auto batch = storage::make_test_batch(8, 4000, 1'700'000'000'000, 9);
+    {
+        raw_kafka_client producer(_broker.port());
+        protocol::produce_request p;
+        p.acks = -1;
+        p.timeout_ms = 5000;
+        p.topic_data.push_back({"backlog", {{0, std::span<const uint8_t>(batch)}}});
+        response_frame keep;
+        auto resp =
+            producer.call<protocol::produce_request, protocol::produce_response>(p, 9, 1, keep);
+        ASSERT_TRUE(resp);
+        ASSERT_EQ(resp->responses.at(0).partition_responses.at(0).error_code, 0);
+    }
+    protocol::fetch_request fetch;
+    fetch.max_wait_ms = 0;
+    fetch.min_bytes = 0;
+    protocol::fetch_partition part;
+    part.partition_max_bytes = 1 << 20;
+    fetch.topics.push_back({"backlog", {}, {part}});
+    const auto frame = request_frame(fetch, 11, 0);
+    // Without back-pressure the broker would read on until this many requests; with it,
+    // the client blocks after a few thousand (kernel buffers of about 100 KiB each way).
+    constexpr int32_t give_up_requests = 50'000;
+
+    // A small receive buffer keeps the TCP window small, so the answers back up fast.
+    raw_kafka_client stuck(_broker.port(), 4096, 65536);
+    ASSERT_TRUE(stuck.connected());
+    std::vector<uint8_t> current = frame;
+    size_t current_pos = current.size();  // bytes of `current` already sent
+    int32_t requests = 0;                 // frames started
+    bool blocked = false;
+    while (requests < give_up_requests || current_pos < current.size()) {
+        if (current_pos == current.size()) {
+            common::store_be32(current.data() + 8, static_cast<uint32_t>(requests));
+            current_pos = 0;
+        }
+        ssize_t n = stuck.send_some(std::span(current).subspan(current_pos));
+        ASSERT_GE(n, 0) << "send failed after " << requests << " requests; broker output:\n"
+                        << _broker.process().output();
+        if (n > 0) {
+            if (current_pos == 0) ++requests;
+            current_pos += static_cast<size_t>(n);
+            continue;
+        }
+        // Would block: the broker has stopped reading if nothing drains within a second.
+        pollfd p{stuck.fd(), POLLOUT, 0};
+        if (::poll(&p, 1, 1000) == 0) {
+            blocked = true;
+            break;
+        }
+    }
+    ASSERT_TRUE(blocked) << requests << " requests sent without the broker pushing back";
+    RecordProperty("requests_before_back_pressure", requests);
+
+    // Meanwhile other clients are served at once.
+    const int64_t latency = fresh_client_latency_ms();
+    EXPECT_GE(latency, 0) << "no answer to another client while one is stuck";
+    EXPECT_LT(latency, 1000);
+    pollfd p{stuck.fd(), POLLOUT, 0};
+    EXPECT_EQ(::poll(&p, 1, 200), 0) << "the broker read again without the client reading";
+
+    // Once the client reads, every request is answered, in order, and the rest of the
+    // frame cut by the back-pressure goes through.
+    for (int32_t expected = 0; expected < requests; ++expected) {
+        while (current_pos < current.size()) {
+            ssize_t n = stuck.send_some(std::span(current).subspan(current_pos));
+            ASSERT_GE(n, 0);
+            if (n == 0) break;
+            current_pos += static_cast<size_t>(n);
+        }
+        response_frame f;
+        ASSERT_EQ(stuck.read_frame(f), read_status::frame)
+            << "response " << expected << " of " << requests << " missing";
+        ASSERT_EQ(f.correlation_id, expected);
+        auto resp = decode_response<protocol::fetch_response>(f, 11);
+        ASSERT_TRUE(resp);
+        const auto& pd = resp->responses.at(0).partitions.at(0);
+        ASSERT_EQ(pd.error_code, 0);
+        ASSERT_EQ(pd.records.length, batch.size());
+    }
+    EXPECT_EQ(current_pos, current.size());
+}
+
+}  // namespace
+}  // namespace sluice::testing
