@@ -35,10 +35,17 @@ result<read_slice> log::read(int64_t start, int64_t max_offset, size_t max_bytes
 }
 
 std::optional<int64_t> log::offset_for_timestamp(int64_t ts) const {
+    auto found = record_for_timestamp(ts);
+    if (!found) return std::nullopt;
+    return found->offset;
+}
+
+std::optional<timestamp_and_offset> log::record_for_timestamp(int64_t ts) const {
     for (const auto& [base, seg] : _segments) {
         if (seg->max_timestamp() < ts) continue;
-        if (auto o = seg->find_offset_for_timestamp(ts, seg->written_bytes())) {
-            return std::max(*o, _log_start_offset);
+        if (auto o = seg->find_record_for_timestamp(ts, seg->written_bytes())) {
+            o->offset = std::max(o->offset, _log_start_offset);
+            return o;
         }
     }
     return std::nullopt;

@@ -187,12 +187,18 @@ void stamp_log_append_time(std::span<uint8_t> batch, int64_t now_ms) {
     common::store_be16(p + batch_field::attributes, attrs | batch_attribute::log_append_time);
     common::store_be64(p + batch_field::max_timestamp, static_cast<uint64_t>(now_ms));
     const size_t covered = batch_field::attributes;
-    common::store_be32(p + batch_field::crc,
-                       common::crc32c(p + covered, batch.size() - covered));
+    common::store_be32(p + batch_field::crc, common::crc32c(p + covered, batch.size() - covered));
 }
 
 std::optional<int64_t> find_offset_for_timestamp(std::span<const uint8_t> batch,
                                                  int64_t target_ts) {
+    auto found = find_record_for_timestamp(batch, target_ts);
+    if (!found) return std::nullopt;
+    return found->offset;
+}
+
+std::optional<timestamp_and_offset> find_record_for_timestamp(std::span<const uint8_t> batch,
+                                                              int64_t target_ts) {
     const record_batch_view view(batch);
     // LogAppendTime: every record's timestamp is the batch's maxTimestamp (Kafka's
     // DefaultRecordBatch reports it for each record), so the first record decides.
@@ -201,13 +207,15 @@ std::optional<int64_t> find_offset_for_timestamp(std::span<const uint8_t> batch,
     // plus perhaps some earlier ones of the same batch. Exact after issue 6.
     if (view.timestamp_type() == timestamp_type::log_append_time ||
         view.compression() != compression_type::none) {
-        if (view.max_timestamp() >= target_ts) return view.base_offset();
+        if (view.max_timestamp() >= target_ts) {
+            return timestamp_and_offset{view.max_timestamp(), view.base_offset()};
+        }
         return std::nullopt;
     }
     // CreateTime: walk the records rather than trusting maxTimestamp, which the producer
     // wrote and we store unchanged.
     const int64_t base_ts = view.base_timestamp();
-    std::optional<int64_t> found;
+    std::optional<timestamp_and_offset> found;
     auto walked = walk_records(view.records(), view.record_count(), [&](const record_summary& r) {
         int64_t ts = 0;
         // A producer may send any delta; saturate rather than overflow.
@@ -215,7 +223,7 @@ std::optional<int64_t> find_offset_for_timestamp(std::span<const uint8_t> batch,
             ts = r.timestamp_delta > 0 ? INT64_MAX : INT64_MIN;
         }
         if (ts < target_ts) return true;
-        found = view.base_offset() + r.offset_delta;
+        found = timestamp_and_offset{ts, view.base_offset() + r.offset_delta};
         return false;
     });
     SLUICE_ASSERT(walked.has_value(), "timestamp lookup in a malformed batch at offset %lld: %s",

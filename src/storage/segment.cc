@@ -298,7 +298,8 @@ std::optional<batch_header> segment::find_batch(int64_t target, uint64_t bound_b
     return std::nullopt;
 }
 
-std::optional<int64_t> segment::find_offset_for_timestamp(int64_t ts, uint64_t bound_bytes) const {
+std::optional<timestamp_and_offset> segment::find_record_for_timestamp(int64_t ts,
+                                                                       uint64_t bound_bytes) const {
     if (_max_timestamp < ts) return std::nullopt;
     // Entries with timestamp < ts cover only records older than ts, so the scan can start
     // at the batch of the entry's offset.
@@ -310,7 +311,7 @@ std::optional<int64_t> segment::find_offset_for_timestamp(int64_t ts, uint64_t b
         if (h->max_timestamp >= ts) {
             buf.resize(h->size_bytes);
             if (!pread_all(fd(), buf.data(), buf.size(), pos)) return std::nullopt;
-            if (auto o = storage::find_offset_for_timestamp(buf, ts)) return o;
+            if (auto o = storage::find_record_for_timestamp(buf, ts)) return o;
         }
         pos += h->size_bytes;
     }

@@ -57,7 +57,7 @@ class append_waiter {
 /// Told whenever durable_end_offset advances (the high watermark of a single broker), so
 /// that waiting fetches wake up without polling. Caller-owned; set with log::set_listener.
 class log_listener {
-public:
+  public:
     virtual ~log_listener() = default;
     virtual void on_durable_advanced(int64_t durable_end_offset) = 0;
 };
@@ -103,6 +103,8 @@ class log {
 
     /// The first offset whose record timestamp is >= ts (ListOffsets by time), or nullopt.
     std::optional<int64_t> offset_for_timestamp(int64_t ts) const;
+    /// The same, with the found record's timestamp (what ListOffsets answers).
+    std::optional<timestamp_and_offset> record_for_timestamp(int64_t ts) const;
     /// The largest timestamp in the log and the offset of its batch's last record
     /// (ListOffsets -3), or nullopt when the log is empty.
     std::optional<std::pair<int64_t, int64_t>> max_timestamp() const;

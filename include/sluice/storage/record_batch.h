@@ -166,4 +166,13 @@ void stamp_log_append_time(std::span<uint8_t> batch, int64_t now_ms);
 [[nodiscard]] std::optional<int64_t> find_offset_for_timestamp(std::span<const uint8_t> batch,
                                                                int64_t target_ts);
 
+/// A record found by timestamp: its timestamp and offset (ListOffsets answers both).
+struct timestamp_and_offset {
+    int64_t timestamp;
+    int64_t offset;
+};
+/// As find_offset_for_timestamp, with the found record's own timestamp.
+[[nodiscard]] std::optional<timestamp_and_offset> find_record_for_timestamp(
+    std::span<const uint8_t> batch, int64_t target_ts);
+
 }  // namespace sluice::storage

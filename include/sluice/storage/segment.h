@@ -83,8 +83,9 @@ class segment {
     std::optional<batch_header> find_batch(int64_t target, uint64_t bound_bytes) const;
     /// Reads the header of the batch at `position` if it lies within bound_bytes.
     std::optional<batch_header> read_header(uint64_t position, uint64_t bound_bytes) const;
-    /// First offset with timestamp >= ts in this segment, or nullopt.
-    std::optional<int64_t> find_offset_for_timestamp(int64_t ts, uint64_t bound_bytes) const;
+    /// The first record with timestamp >= ts in this segment, or nullopt.
+    std::optional<timestamp_and_offset> find_record_for_timestamp(int64_t ts,
+                                                                  uint64_t bound_bytes) const;
 
     /// Remove every batch with last offset >= offset (a straddling batch goes whole).
     /// Only when no write is in flight. Returns the new next offset.

@@ -27,10 +27,10 @@ void lookup(partition& p, int64_t ts, protocol::list_offsets_partition_response&
             out.offset = m->second;
         }
     } else if (ts >= 0) {
-        auto o = p.log().offset_for_timestamp(ts);
-        if (o && *o < hw) {
-            out.offset = *o;
-            out.timestamp = ts;  // the target; Kafka returns the found record's timestamp
+        auto found = p.log().record_for_timestamp(ts);
+        if (found && found->offset < hw) {
+            out.offset = found->offset;
+            out.timestamp = found->timestamp;
         }
     } else {
         out.error_code = code(protocol::kafka_error::invalid_request);
