@@ -103,6 +103,14 @@ void apply_setting(broker_config& cfg, const std::string& key, const std::string
         b.auto_create_topics = parse_bool(key, value);
     } else if (key == "socket.request.max.bytes") {
         b.socket_request_max_bytes = static_cast<int32_t>(parse_int(key, value, 64));
+    } else if (key == "offsets.topic.num.partitions") {
+        b.offsets_topic_partitions = static_cast<int32_t>(parse_int(key, value, 1));
+    } else if (key == "group.initial.rebalance.delay.ms") {
+        b.group_initial_rebalance_delay_ms = static_cast<int32_t>(parse_int(key, value, 0));
+    } else if (key == "group.min.session.timeout.ms") {
+        b.group_min_session_timeout_ms = static_cast<int32_t>(parse_int(key, value, 1));
+    } else if (key == "group.max.session.timeout.ms") {
+        b.group_max_session_timeout_ms = static_cast<int32_t>(parse_int(key, value, 1));
     } else if (key == "log.message.timestamp.type") {
         if (value != "CreateTime" && value != "LogAppendTime") {
             throw config_error("setting " + key + "=" + value +

@@ -132,7 +132,8 @@ int run(const app::broker_config& cfg) {
     });
     periodic_timer retention(r, cfg.retention_check_interval_ms,
                              [&] { server.topics().apply_retention(common::wall_clock_ms()); });
-    periodic_timer housekeeping(r, 200, [&] { server.tick(); });
+    // Group timers (session expiry, rebalance delays) and deleted topics' files.
+    periodic_timer housekeeping(r, 50, [&] { server.tick(); });
     signal_watch signals(r, sfd, [&](int signo) {
         sd_notify(0, "STOPPING=1");
         SLUICE_LOG(info, "sluiced", "received %s; stopping",

@@ -18,6 +18,7 @@ broker::broker(io::reactor& r, storage::log_manager& logs, broker_options opts)
       _logs(logs),
       _opts(std::move(opts)),
       _topics(logs, _opts),
+      _groups(*this),
       _listener(r, [this](int fd) { on_accept(fd); }) {}
 
 broker::~broker() = default;
@@ -33,6 +34,7 @@ bool broker::start(std::string* why) {
         *why = "cannot open the topics in " + _logs.dir().string();
         return false;
     }
+    if (!_groups.load(common::wall_clock_ms(), why)) return false;
     if (!_listener.open(_opts.listen_host, _opts.listen_port, why)) return false;
     _advertised_host = _opts.advertised_host.empty() ? _opts.listen_host : _opts.advertised_host;
     if (_advertised_host.empty() || _advertised_host == "0.0.0.0" || _advertised_host == "::") {
@@ -52,6 +54,7 @@ void broker::stop() {
     // Waiting fetches answer now with what they have.
     auto waiting = _stoppables;
     for (stoppable* s : waiting) s->on_broker_stop();
+    _groups.stop();
     auto conns = _connections;
     for (auto& [id, c] : conns) c->close("broker is shutting down");
 }
@@ -89,6 +92,7 @@ void broker::forget(uint64_t connection_id) {
 
 void broker::tick() {
     _topics.reap_doomed();
+    _groups.tick(common::monotonic_ms());
 }
 
 const api_entry* find_api(int16_t key) {

@@ -14,6 +14,7 @@
 
 #include "broker_options.h"
 #include "buffer_pool.h"
+#include "group_coordinator.h"
 #include "listener.h"
 #include "request_context.h"
 #include "sluice/io/reactor.h"
@@ -63,6 +64,7 @@ class broker {
     buffer_pool& pool() { return _pool; }
     const broker_options& options() const { return _opts; }
     topic_manager& topics() { return _topics; }
+    group_coordinator& groups() { return _groups; }
     const std::string& cluster_id() const { return _cluster_id; }
     const std::string& advertised_host() const { return _advertised_host; }
     int32_t advertised_port() const { return _advertised_port; }
@@ -81,6 +83,7 @@ class broker {
     broker_options _opts;
     buffer_pool _pool;
     topic_manager _topics;
+    group_coordinator _groups;
     listener _listener;
     std::unordered_map<uint64_t, std::shared_ptr<connection>> _connections;
     std::set<stoppable*> _stoppables;

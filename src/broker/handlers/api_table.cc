@@ -13,9 +13,16 @@
 #include "sluice/protocol/messages/describe_cluster.h"
 #include "sluice/protocol/messages/describe_configs.h"
 #include "sluice/protocol/messages/fetch.h"
+#include "sluice/protocol/messages/find_coordinator.h"
+#include "sluice/protocol/messages/heartbeat.h"
+#include "sluice/protocol/messages/join_group.h"
+#include "sluice/protocol/messages/leave_group.h"
 #include "sluice/protocol/messages/list_offsets.h"
 #include "sluice/protocol/messages/metadata.h"
+#include "sluice/protocol/messages/offset_commit.h"
+#include "sluice/protocol/messages/offset_fetch.h"
 #include "sluice/protocol/messages/produce.h"
+#include "sluice/protocol/messages/sync_group.h"
 
 namespace sluice::broker {
 
@@ -47,6 +54,15 @@ const std::vector<api_entry>& api_table() {
         entry<create_partitions_request>("CreatePartitions", between(0, 3),
                                          handle_create_partitions),
         entry<describe_cluster_request>("DescribeCluster", between(0, 1), handle_describe_cluster),
+        // Consumer groups, classic protocol. OffsetCommit/OffsetFetch v9 belong to the new
+        // consumer protocol (KIP-848, member epochs), which is not served.
+        entry<find_coordinator_request>("FindCoordinator", between(0, 4), handle_find_coordinator),
+        entry<join_group_request>("JoinGroup", between(0, 9), handle_join_group),
+        entry<sync_group_request>("SyncGroup", between(0, 5), handle_sync_group),
+        entry<heartbeat_request>("Heartbeat", between(0, 4), handle_heartbeat),
+        entry<leave_group_request>("LeaveGroup", between(0, 5), handle_leave_group),
+        entry<offset_commit_request>("OffsetCommit", between(0, 8), handle_offset_commit),
+        entry<offset_fetch_request>("OffsetFetch", between(0, 8), handle_offset_fetch),
     };
     return table;
 }

@@ -17,6 +17,17 @@ void handle_delete_records(request_context& ctx);
 void handle_describe_configs(request_context& ctx);
 void handle_create_partitions(request_context& ctx);
 void handle_describe_cluster(request_context& ctx);
+void handle_find_coordinator(request_context& ctx);
+void handle_join_group(request_context& ctx);
+void handle_sync_group(request_context& ctx);
+void handle_heartbeat(request_context& ctx);
+void handle_leave_group(request_context& ctx);
+void handle_offset_commit(request_context& ctx);
+void handle_offset_fetch(request_context& ctx);
+void handle_describe_groups(request_context& ctx);
+void handle_list_groups(request_context& ctx);
+void handle_delete_groups(request_context& ctx);
+void handle_offset_delete(request_context& ctx);
 
 /// ApiVersions with a version above ours: error 35 and our ApiVersions range, v0 layout.
 void respond_api_versions_unsupported(request_context& ctx);
