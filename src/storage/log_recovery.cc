@@ -95,6 +95,8 @@ result<void> log::recover(const recovery_state& rs, int64_t now_ms) {
                 auto later = segment::open(_dir, b[j], _cfg, false);
                 if (later) (void)later.value()->remove();
             }
+            // The removals must survive a power loss, or the gap would come back.
+            if (auto r = fsync_dir(_dir); !r) return r;
             b.resize(i);
             break;
         }
@@ -129,8 +131,14 @@ result<void> log::recover(const recovery_state& rs, int64_t now_ms) {
                 }
                 _stats.torn_bytes += torn;
                 for (size_t j = i + 1; j < b.size(); ++j) {
+                    auto size =
+                        std::filesystem::file_size(_dir / segment::file_name(b[j], ".log"), ec);
+                    if (!ec) _stats.torn_bytes += size;
                     auto later = segment::open(_dir, b[j], _cfg, false);
                     if (later) (void)later.value()->remove();
+                }
+                if (i + 1 < b.size()) {
+                    if (auto r = fsync_dir(_dir); !r) return r;
                 }
                 b.resize(i + 1);
             }

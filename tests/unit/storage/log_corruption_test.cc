@@ -242,16 +242,21 @@ TEST_F(log_corruption, a_flip_in_an_earlier_segment_with_recovery_point_zero_cut
     ASSERT_EQ(segment_base_of(victim), 0);
     size_t first_segment_bytes = _snapshot.at(segment::file_name(0, ".log")).size();
     size_t log_files = 0;
-    for (const auto& [name, bytes] : _snapshot) log_files += name.ends_with(".log");
+    uint64_t later_bytes = 0;
+    for (const auto& [name, bytes] : _snapshot) {
+        if (!name.ends_with(".log")) continue;
+        ++log_files;
+        if (name != segment::file_name(0, ".log")) later_bytes += bytes.size();
+    }
     ASSERT_GE(log_files, 3u);
     const uint64_t pos = position_of(victim);
     for (uint64_t off : {uint64_t{batch_field::crc}, uint64_t{batch_header_bytes + 3}}) {
         SCOPED_TRACE("flipped byte " + std::to_string(off));
         restore(_snapshot);
         flip(log_file(0), pos + off);
-        // Everything past the recovery point counts as unflushed: a torn tail. Only the
-        // cut bytes of the damaged segment are counted; the later segments go whole.
-        expect_cut(open_unclean(0), victim, first_segment_bytes - pos);
+        // Everything past the recovery point counts as unflushed: a torn tail. The cut
+        // bytes of the damaged segment and the later segments, removed whole, all count.
+        expect_cut(open_unclean(0), victim, first_segment_bytes - pos + later_bytes);
         if (HasFatalFailure()) return;
         std::vector<std::string> names;
         for (const auto& e : std::filesystem::directory_iterator(_dir)) {
