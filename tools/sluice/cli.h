@@ -59,4 +59,20 @@ struct consume_options {
 };
 int consume(const common_options& o, const consume_options& c);
 
+int group_list(const common_options& o);
+int group_describe(const common_options& o, const std::string& group);
+int group_delete(const common_options& o, const std::string& group);
+
+enum class reset_to { earliest, latest, offset };
+struct reset_options {
+    std::string group;
+    std::string topic;
+    int32_t partition = -1;  // -1: every partition of the topic
+    reset_to to = reset_to::earliest;
+    int64_t offset = 0;  // for reset_to::offset
+    bool dry_run = false;
+};
+/// Commit new offsets for a group that has no members (refused otherwise).
+int group_reset_offsets(const common_options& o, const reset_options& r);
+
 }  // namespace sluice::cli

@@ -7,7 +7,8 @@
 int main(int argc, char** argv) {
     using namespace sluice::cli;
     CLI::App app{
-        "sluice: manage topics and produce/consume records on a Sluice (or any Kafka) broker"};
+        "sluice: manage topics and consumer groups, produce/consume records on a Sluice (or any "
+        "Kafka) broker"};
     app.require_subcommand(1);
     common_options common;
     app.add_option("-b,--bootstrap", common.bootstrap, "broker address HOST:PORT")
@@ -54,8 +55,48 @@ int main(int argc, char** argv) {
     bool no_offsets = false;
     consume_cmd->add_flag("--no-offsets", no_offsets, "print only the records");
 
+    auto* group =
+        app.add_subcommand("group", "list, describe or delete consumer groups, reset offsets");
+    group->require_subcommand(1);
+    std::string group_id;
+    auto* group_list_cmd = group->add_subcommand("list", "list groups with their state");
+    auto* group_describe_cmd = group->add_subcommand(
+        "describe", "members, assignments, committed offsets, log end and lag of a group");
+    group_describe_cmd->add_option("group", group_id, "group id")->required();
+    auto* group_delete_cmd =
+        group->add_subcommand("delete", "delete a group without members and its offsets");
+    group_delete_cmd->add_option("group", group_id, "group id")->required();
+    reset_options reset;
+    bool to_earliest = false, to_latest = false;
+    auto* reset_cmd = group->add_subcommand(
+        "reset-offsets", "set a group's committed offsets of a topic (group must be empty)");
+    reset_cmd->add_option("group", reset.group, "group id")->required();
+    reset_cmd->add_option("-t,--topic", reset.topic, "topic")->required();
+    reset_cmd->add_option("-p,--partition", reset.partition, "partition (default: all)");
+    auto* earliest = reset_cmd->add_flag("--to-earliest", to_earliest, "the log start offset");
+    auto* latest = reset_cmd->add_flag("--to-latest", to_latest, "the log end offset");
+    auto* to_offset = reset_cmd->add_option("--to-offset", reset.offset, "this offset");
+    earliest->excludes(latest)->excludes(to_offset);
+    latest->excludes(to_offset);
+    reset_cmd->add_flag("--dry-run", reset.dry_run, "show the new offsets, commit nothing");
+
     CLI11_PARSE(app, argc, argv);
     c.print_offsets = !no_offsets;
+    if (group_list_cmd->parsed()) return group_list(common);
+    if (group_describe_cmd->parsed()) return group_describe(common, group_id);
+    if (group_delete_cmd->parsed()) return group_delete(common, group_id);
+    if (reset_cmd->parsed()) {
+        if (!to_earliest && !to_latest && to_offset->count() == 0) {
+            std::fprintf(stderr,
+                         "sluice: group reset-offsets: say where to: --to-earliest, --to-latest "
+                         "or --to-offset N\n");
+            return 2;
+        }
+        reset.to = to_earliest ? reset_to::earliest
+                   : to_latest ? reset_to::latest
+                               : reset_to::offset;
+        return group_reset_offsets(common, reset);
+    }
     if (create->parsed()) return topic_create(common, name, partitions, replication, configs);
     if (list->parsed()) return topic_list(common);
     if (describe->parsed()) return topic_describe(common, name);

@@ -8,18 +8,22 @@
 #include "sluice/protocol/messages/api_versions.h"
 #include "sluice/protocol/messages/create_partitions.h"
 #include "sluice/protocol/messages/create_topics.h"
+#include "sluice/protocol/messages/delete_groups.h"
 #include "sluice/protocol/messages/delete_records.h"
 #include "sluice/protocol/messages/delete_topics.h"
 #include "sluice/protocol/messages/describe_cluster.h"
 #include "sluice/protocol/messages/describe_configs.h"
+#include "sluice/protocol/messages/describe_groups.h"
 #include "sluice/protocol/messages/fetch.h"
 #include "sluice/protocol/messages/find_coordinator.h"
 #include "sluice/protocol/messages/heartbeat.h"
 #include "sluice/protocol/messages/join_group.h"
 #include "sluice/protocol/messages/leave_group.h"
+#include "sluice/protocol/messages/list_groups.h"
 #include "sluice/protocol/messages/list_offsets.h"
 #include "sluice/protocol/messages/metadata.h"
 #include "sluice/protocol/messages/offset_commit.h"
+#include "sluice/protocol/messages/offset_delete.h"
 #include "sluice/protocol/messages/offset_fetch.h"
 #include "sluice/protocol/messages/produce.h"
 #include "sluice/protocol/messages/sync_group.h"
@@ -63,6 +67,12 @@ const std::vector<api_entry>& api_table() {
         entry<leave_group_request>("LeaveGroup", between(0, 5), handle_leave_group),
         entry<offset_commit_request>("OffsetCommit", between(0, 8), handle_offset_commit),
         entry<offset_fetch_request>("OffsetFetch", between(0, 8), handle_offset_fetch),
+        // Group admin. DescribeGroups v6 and ListGroups' "consumer" type belong to KIP-848;
+        // every group here is "classic", which ListGroups v5's types filter can ask for.
+        entry<describe_groups_request>("DescribeGroups", between(0, 5), handle_describe_groups),
+        entry<list_groups_request>("ListGroups", between(0, 5), handle_list_groups),
+        entry<delete_groups_request>("DeleteGroups", between(0, 2), handle_delete_groups),
+        entry<offset_delete_request>("OffsetDelete", between(0, 0), handle_offset_delete),
     };
     return table;
 }
