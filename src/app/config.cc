@@ -105,6 +105,12 @@ void apply_setting(broker_config& cfg, const std::string& key, const std::string
         b.socket_request_max_bytes = static_cast<int32_t>(parse_int(key, value, 64));
     } else if (key == "offsets.topic.num.partitions") {
         b.offsets_topic_partitions = static_cast<int32_t>(parse_int(key, value, 1));
+    } else if (key == "offsets.retention.minutes") {
+        b.offsets_retention_ms = parse_int(key, value, 1) * 60'000;
+    } else if (key == "log.cleaner.backoff.ms") {
+        b.log_cleaner_backoff_ms = parse_int(key, value, 1);
+    } else if (key == "offsets.retention.check.interval.ms") {
+        b.offsets_retention_check_interval_ms = parse_int(key, value, 1);
     } else if (key == "group.initial.rebalance.delay.ms") {
         b.group_initial_rebalance_delay_ms = static_cast<int32_t>(parse_int(key, value, 0));
     } else if (key == "group.min.session.timeout.ms") {
@@ -119,6 +125,13 @@ void apply_setting(broker_config& cfg, const std::string& key, const std::string
         l.log_append_time = value == "LogAppendTime";
     } else if (key == "log.segment.bytes") {
         l.segment_bytes = static_cast<uint64_t>(parse_int(key, value, 14));
+    } else if (key == "log.cleanup.policy") {
+        if (value != "delete" && value != "compact" && value != "compact,delete" &&
+            value != "delete,compact") {
+            throw config_error(key + "=" + value + ": delete, compact or both");
+        }
+        l.cleanup_policy_compact = value.find("compact") != std::string::npos;
+        l.cleanup_policy_delete = value.find("delete") != std::string::npos;
     } else if (key == "log.roll.ms") {
         l.segment_ms = parse_int(key, value, 1);
     } else if (key == "log.roll.hours") {

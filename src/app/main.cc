@@ -132,6 +132,9 @@ int run(const app::broker_config& cfg) {
     });
     periodic_timer retention(r, cfg.retention_check_interval_ms,
                              [&] { server.topics().apply_retention(common::wall_clock_ms()); });
+    // Log compaction runs on the shard and blocks it for a pass (log::compact).
+    periodic_timer cleaner(r, cfg.broker.log_cleaner_backoff_ms,
+                           [&] { server.topics().compact(common::wall_clock_ms()); });
     // Group timers (session expiry, rebalance delays) and deleted topics' files.
     periodic_timer housekeeping(r, 50, [&] { server.tick(); });
     signal_watch signals(r, sfd, [&](int signo) {
@@ -141,6 +144,7 @@ int run(const app::broker_config& cfg) {
         server.stop();
         checkpoints.stop();
         retention.stop();
+        cleaner.stop();
         housekeeping.stop();
     });
     SLUICE_LOG(info, "sluiced", "listening on %s:%u (advertised as %s:%d), cluster id %s",

@@ -92,7 +92,12 @@ void broker::forget(uint64_t connection_id) {
 
 void broker::tick() {
     _topics.reap_doomed();
-    _groups.tick(common::monotonic_ms());
+    const int64_t now = common::monotonic_ms();
+    _groups.tick(now);
+    if (now >= _next_offsets_expiry_ms) {
+        _next_offsets_expiry_ms = now + _opts.offsets_retention_check_interval_ms;
+        _groups.expire_offsets(common::wall_clock_ms());
+    }
 }
 
 const api_entry* find_api(int16_t key) {

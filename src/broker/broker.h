@@ -89,6 +89,7 @@ class broker {
     std::set<stoppable*> _stoppables;
     uint64_t _next_connection_id = 1;
     bool _stopping = false;
+    int64_t _next_offsets_expiry_ms = 0;
     std::string _cluster_id;
     std::string _advertised_host;
     int32_t _advertised_port = 0;

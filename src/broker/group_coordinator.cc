@@ -266,6 +266,29 @@ void group_coordinator::delete_offsets(const std::string& group_id,
     if (!l->append(w->batch, w, now)) delete w;
 }
 
+size_t group_coordinator::expire_offsets(int64_t now_wall_ms) {
+    size_t expired = 0;
+    const int64_t retention = _broker.options().offsets_retention_ms;
+    for (const std::string& id : _offsets.groups()) {
+        group::group_stm* g = find(id);
+        // Kafka expires offsets only once a group has no members (KIP-211).
+        if (g && g->state() != group::group_state::empty &&
+            g->state() != group::group_state::dead) {
+            continue;
+        }
+        auto tps = _offsets.expired(id, now_wall_ms, retention);
+        if (tps.empty()) continue;
+        expired += tps.size();
+        delete_offsets(id, tps);
+        if (!_offsets.offsets_of(id) && g) _groups.erase(id);
+    }
+    if (expired > 0) {
+        SLUICE_LOG(info, "broker", "expired %zu committed offset(s) of groups without members",
+                   expired);
+    }
+    return expired;
+}
+
 void group_coordinator::remove_group(const std::string& group_id) {
     if (const auto* offs = _offsets.offsets_of(group_id)) {
         std::vector<group::partition_key> tps;

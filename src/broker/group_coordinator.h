@@ -59,6 +59,8 @@ class group_coordinator {
     /// Tombstones for a group's offsets (DeleteGroups) or some of them (OffsetDelete).
     void delete_offsets(const std::string& group_id, const std::vector<group::partition_key>& tps);
     void remove_group(const std::string& group_id);
+    /// Expire the committed offsets of groups without members (offsets.retention.minutes).
+    size_t expire_offsets(int64_t now_wall_ms);
     /// Send the answers the group's state machine has ready (after leave, tick...).
     void deliver(group::group_stm& g);
 

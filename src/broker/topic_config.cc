@@ -1,6 +1,9 @@
 #include "topic_config.h"
 
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
+#include <cstdlib>
 
 namespace sluice::broker {
 
@@ -20,7 +23,7 @@ const std::vector<known_config>& topic_configs() {
     static const std::vector<known_config> configs = {
         {"cleanup.policy",
          kind::list,
-         "delete and/or compact (compaction arrives with the consumer groups work)",
+         "delete (retention by time and size) and/or compact (keep the latest record per key)",
          {"delete", "compact", "compact,delete", "delete,compact"}},
         {"compression.type",
          kind::string,
@@ -45,6 +48,15 @@ const std::vector<known_config>& topic_configs() {
         {"segment.ms", kind::long_int, "roll the active segment after this long", {}},
         {"segment.index.bytes", kind::int32, "size of each segment's offset and time index", {}},
         {"index.interval.bytes", kind::int32, "log bytes between two index entries", {}},
+        {"delete.retention.ms",
+         kind::long_int,
+         "how long compaction keeps a tombstone (null value)",
+         {}},
+        {"min.cleanable.dirty.ratio",
+         kind::string,
+         "compact once this share of a log's closed segments is uncleaned (0..1)",
+         {}},
+        {"min.compaction.lag.ms", kind::long_int, "keep records this young uncompacted", {}},
         {"min.insync.replicas",
          kind::int32,
          "replicas that must have a record before acks=all succeeds",
@@ -67,6 +79,16 @@ std::optional<int64_t> parse_long(const std::string& v) {
     return out;
 }
 
+// A ratio in [0, 1], as Kafka's min.cleanable.dirty.ratio (a double config).
+std::optional<double> parse_ratio(const std::string& v) {
+    if (v.empty()) return std::nullopt;
+    char* end = nullptr;
+    errno = 0;
+    double d = std::strtod(v.c_str(), &end);
+    if (errno != 0 || end != v.c_str() + v.size() || !(d >= 0.0 && d <= 1.0)) return std::nullopt;
+    return d;
+}
+
 std::string default_value(const broker_options& b, const std::string& key) {
     const auto& l = b.log;
     if (key == "cleanup.policy") return "delete";
@@ -80,6 +102,13 @@ std::string default_value(const broker_options& b, const std::string& key) {
     if (key == "segment.index.bytes") return std::to_string(l.segment_index_bytes);
     if (key == "index.interval.bytes") return std::to_string(l.index_interval_bytes);
     if (key == "min.insync.replicas") return "1";
+    if (key == "delete.retention.ms") return std::to_string(l.delete_retention_ms);
+    if (key == "min.cleanable.dirty.ratio") {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%g", l.min_cleanable_dirty_ratio);
+        return buf;
+    }
+    if (key == "min.compaction.lag.ms") return std::to_string(l.min_compaction_lag_ms);
     return "";
 }
 
@@ -104,6 +133,11 @@ int8_t type_code(kind k) {
 std::optional<std::string> validate_topic_config(const std::string& key, const std::string& value) {
     const known_config* c = find_config(key);
     if (!c) return "unknown topic config " + key;
+    if (key == "min.cleanable.dirty.ratio") {
+        auto v = parse_ratio(value);
+        if (!v) return key + "=" + value + " is not a number between 0 and 1";
+        return std::nullopt;
+    }
     switch (c->type) {
         case kind::long_int:
         case kind::int32: {
@@ -146,6 +180,15 @@ storage::log_config effective_log_config(const broker_options& broker, const con
     if (auto v = num("index.interval.bytes")) l.index_interval_bytes = static_cast<size_t>(*v);
     if (auto it = topic.find("message.timestamp.type"); it != topic.end()) {
         l.log_append_time = it->second == "LogAppendTime";
+    }
+    if (auto it = topic.find("cleanup.policy"); it != topic.end()) {
+        l.cleanup_policy_compact = it->second.find("compact") != std::string::npos;
+        l.cleanup_policy_delete = it->second.find("delete") != std::string::npos;
+    }
+    if (auto v = num("delete.retention.ms")) l.delete_retention_ms = *v;
+    if (auto v = num("min.compaction.lag.ms")) l.min_compaction_lag_ms = *v;
+    if (auto it = topic.find("min.cleanable.dirty.ratio"); it != topic.end()) {
+        if (auto d = parse_ratio(it->second)) l.min_cleanable_dirty_ratio = *d;
     }
     return l;
 }

@@ -86,6 +86,26 @@ std::string topic_manager::id_string(const protocol::uuid& id) {
 topic_manager::topic_manager(storage::log_manager& logs, const broker_options& opts)
     : _logs(logs), _opts(opts) {}
 
+size_t topic_manager::compact(int64_t now_ms) {
+    size_t rewritten = 0;
+    for (const auto& [tp, l] : _logs.logs()) {
+        auto t = _topics.find(tp.topic);
+        if (t == _topics.end() || l->offline()) continue;
+        // The topic's current configs decide (they may have changed since the log opened).
+        const storage::log_config cfg = effective_log_config(_opts, t->second->configs);
+        if (!cfg.cleanup_policy_compact) continue;
+        l->set_config(cfg);
+        auto r = l->compact(now_ms);
+        if (!r) {
+            SLUICE_LOG(error, "broker", "compaction of %s-%d failed: %s", tp.topic.c_str(),
+                       tp.partition, storage::describe(r.error()));
+            continue;
+        }
+        rewritten += r->segments_rewritten;
+    }
+    return rewritten;
+}
+
 topic_manager::~topic_manager() {
     for (auto& [name, t] : _topics) {
         for (auto& p : t->partitions) {

@@ -59,6 +59,9 @@ class topic_manager {
                                               bool validate_only, int64_t now_ms);
 
     size_t apply_retention(int64_t now_ms) { return _logs.apply_retention(now_ms); }
+    /// One compaction pass over every log whose topic has cleanup.policy containing
+    /// compact (log::compact: synchronous, blocks the shard). Returns segments rewritten.
+    size_t compact(int64_t now_ms);
     /// Remove the files of deleted partitions whose last writes have finished.
     void reap_doomed();
     bool has_doomed() const { return !_doomed.empty(); }

@@ -39,6 +39,17 @@ std::vector<std::string> offset_store::groups() const {
     return out;
 }
 
+std::vector<partition_key> offset_store::expired(const std::string& group, int64_t now_ms,
+                                                 int64_t retention_ms) const {
+    std::vector<partition_key> out;
+    const group_offsets* offs = offsets_of(group);
+    if (!offs || retention_ms < 0) return out;
+    for (const auto& [tp, o] : *offs) {
+        if (o.commit_timestamp_ms + retention_ms < now_ms) out.push_back(tp);
+    }
+    return out;
+}
+
 std::vector<uint8_t> offset_store::record_key(const std::string& group, const partition_key& tp) {
     protocol::offset_commit_key k;
     k.group = group;

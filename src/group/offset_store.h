@@ -40,6 +40,10 @@ class offset_store {
     /// Every committed offset of a group (nullptr when it has none).
     const group_offsets* offsets_of(const std::string& group) const;
     std::vector<std::string> groups() const;
+    /// The group's offsets committed before `now_ms - retention_ms` (Kafka's
+    /// offsets.retention.minutes: the offsets of a group without members expire).
+    std::vector<partition_key> expired(const std::string& group, int64_t now_ms,
+                                       int64_t retention_ms) const;
 
     /// Record key and value for one commit (value nullopt: a tombstone).
     static std::vector<uint8_t> record_key(const std::string& group, const partition_key& tp);

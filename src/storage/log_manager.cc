@@ -139,7 +139,8 @@ result<void> log_manager::remove(const topic_partition& tp) {
     _logs.erase(it);
     static uint64_t counter = 0;
     char suffix[32];
-    std::snprintf(suffix, sizeof suffix, ".%llu-delete", static_cast<unsigned long long>(++counter));
+    std::snprintf(suffix, sizeof suffix, ".%llu-delete",
+                  static_cast<unsigned long long>(++counter));
     auto doomed = dir;
     doomed += suffix;
     std::error_code ec;

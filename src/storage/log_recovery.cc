@@ -21,9 +21,48 @@ namespace sluice::storage {
 
 namespace {
 
+bool is_base(const std::string& stem) {
+    return stem.size() == 20 && std::all_of(stem.begin(), stem.end(), ::isdigit);
+}
+
+/// Finishes what a compaction pass left (log_cleaner.cc): a `<base>.log.cleaned` was not
+/// yet part of the log and goes; a `<base>.log.swap` was complete and fsynced, so the swap
+/// is completed whichever of the old files are still there. The old indexes go with the
+/// old .log, and segment::open rebuilds them from the swapped one.
+result<void> finish_swaps(const std::filesystem::path& dir) {
+    std::vector<std::filesystem::path> cleaned, swaps;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        const auto& p = entry.path();
+        if (!is_base(p.stem().stem().string()) || p.stem().extension() != ".log") continue;
+        if (p.extension() == ".cleaned") cleaned.push_back(p);
+        if (p.extension() == ".swap") swaps.push_back(p);
+    }
+    if (ec) return fail(errc::io_error);
+    for (const auto& p : cleaned) {
+        SLUICE_LOG(warn, "storage", "removing %s: a compaction pass did not finish", p.c_str());
+        std::filesystem::remove(p, ec);
+    }
+    for (const auto& p : swaps) {
+        const auto log_path = p.parent_path() / p.stem();  // <base>.log
+        const std::string base = p.stem().stem().string();
+        SLUICE_LOG(warn, "storage", "completing the compaction swap of %s", log_path.c_str());
+        std::filesystem::remove(dir / (base + ".index"), ec);
+        std::filesystem::remove(dir / (base + ".timeindex"), ec);
+        std::filesystem::rename(p, log_path, ec);
+        if (ec) {
+            SLUICE_LOG(error, "storage", "rename %s: %s", p.c_str(), ec.message().c_str());
+            return fail(errc::io_error);
+        }
+    }
+    if (!cleaned.empty() || !swaps.empty()) return fsync_dir(dir);
+    return {};
+}
+
 /// Base offsets of the `<20 digits>.log` files in dir; removes index files whose log is
 /// gone (a crash between unlinks) and leftover temporary files.
 result<std::vector<int64_t>> list_segments(const std::filesystem::path& dir) {
+    if (auto r = finish_swaps(dir); !r) return fail(r.error());
     std::vector<int64_t> bases;
     std::vector<std::filesystem::path> indexes;
     std::error_code ec;
@@ -31,7 +70,7 @@ result<std::vector<int64_t>> list_segments(const std::filesystem::path& dir) {
         const std::string name = entry.path().filename().string();
         const std::string ext = entry.path().extension().string();
         const std::string stem = entry.path().stem().string();
-        bool digits = stem.size() == 20 && std::all_of(stem.begin(), stem.end(), ::isdigit);
+        bool digits = is_base(stem);
         if (ext == ".tmp") {
             std::filesystem::remove(entry.path(), ec);
         } else if (digits && ext == ".log") {
@@ -64,12 +103,18 @@ result<void> log::recover(const recovery_state& rs, int64_t now_ms) {
         SLUICE_LOG(error, "storage", "cannot create %s: %s", _dir.c_str(), ec.message().c_str());
         return fail(errc::io_error);
     }
+    if (auto r = read_cleaner_checkpoint(); !r) return r;
+    const log_config cfg = scan_config();
     auto bases = list_segments(_dir);
     if (!bases) return fail(bases.error());
     std::vector<int64_t>& b = bases.value();
 
     for (size_t i = 0; i < b.size(); ++i) {
-        if (!_segments.empty() && b[i] > _segments.rbegin()->second->next_offset()) {
+        // Compaction leaves gaps between segments, but only below the cleaner checkpoint
+        // (written before any cleaned segment is swapped in); the active segment of a
+        // crash is always past it.
+        if (!_segments.empty() && b[i] > _segments.rbegin()->second->next_offset() &&
+            b[i] > _cleaner_checkpoint) {
             // A gap before this segment: a roll created its file, then the process died
             // before the batches queued for the previous segment were written. Segments are
             // written and synced in order, so nothing from the gap on is durable: a torn
@@ -92,7 +137,7 @@ result<void> log::recover(const recovery_state& rs, int64_t now_ms) {
                 uint64_t size =
                     std::filesystem::file_size(_dir / segment::file_name(b[j], ".log"), ec);
                 if (!ec) _stats.torn_bytes += size;
-                auto later = segment::open(_dir, b[j], _cfg, false);
+                auto later = segment::open(_dir, b[j], cfg, false);
                 if (later) (void)later.value()->remove();
             }
             // The removals must survive a power loss, or the gap would come back.
@@ -101,13 +146,13 @@ result<void> log::recover(const recovery_state& rs, int64_t now_ms) {
             break;
         }
         const bool last = i + 1 == b.size();
-        auto seg = segment::open(_dir, b[i], _cfg, last);
+        auto seg = segment::open(_dir, b[i], cfg, last);
         if (!seg) return fail(seg.error());
         segment& s = *seg.value();
         const int64_t next_base = last ? INT64_MAX : b[i + 1];
         const bool scan = !rs.clean_shutdown && next_base > rs.recovery_point;
         if (scan) {
-            segment_scan found = s.recover(_cfg);
+            segment_scan found = s.recover(cfg);
             if (found.problem && found.problem == errc::io_error) return fail(errc::io_error);
             if (found.problem) {
                 if (found.next_offset < rs.recovery_point) {
@@ -134,7 +179,7 @@ result<void> log::recover(const recovery_state& rs, int64_t now_ms) {
                     auto size =
                         std::filesystem::file_size(_dir / segment::file_name(b[j], ".log"), ec);
                     if (!ec) _stats.torn_bytes += size;
-                    auto later = segment::open(_dir, b[j], _cfg, false);
+                    auto later = segment::open(_dir, b[j], cfg, false);
                     if (later) (void)later.value()->remove();
                 }
                 if (i + 1 < b.size()) {
@@ -145,7 +190,7 @@ result<void> log::recover(const recovery_state& rs, int64_t now_ms) {
             // The scanned bytes may be only in the page cache (a process crash): make them
             // durable before calling them so.
             if (auto r = s.sync_now(); !r) return r;
-        } else if (auto r = s.load(_cfg); !r) {
+        } else if (auto r = s.load(cfg); !r) {
             return r;
         }
         if (!_segments.empty()) {
@@ -163,7 +208,7 @@ result<void> log::recover(const recovery_state& rs, int64_t now_ms) {
         if (b.size() == i + 1) break;  // a torn tail ended the log here
     }
     if (_segments.empty()) {
-        auto seg = segment::create(_dir, rs.log_start_offset, _cfg, now_ms);
+        auto seg = segment::create(_dir, rs.log_start_offset, cfg, now_ms);
         if (!seg) return fail(seg.error());
         _segments.emplace(rs.log_start_offset, std::move(seg).value());
     }

@@ -25,8 +25,13 @@ result<void> log::truncate_to(int64_t offset) {
         while (_segments.size() > 1 && _segments.rbegin()->first >= offset) {
             if (auto r = remove_segment(std::prev(_segments.end())); !r) return r;
         }
-        auto r = active().truncate_to(offset, _cfg);
+        auto r = active().truncate_to(offset, scan_config());
         if (!r) return fail(r.error());
+    }
+    if (_cleaner_checkpoint > 0 && offset < _cleaner_checkpoint) {
+        // Keep the log known as compacted (gaps below `offset` stay legal) but no longer
+        // call the offsets past `offset` clean.
+        if (auto r = write_cleaner_checkpoint(std::max<int64_t>(offset, 1)); !r) return r;
     }
     _next_offset = _written_end = _durable_end = active().next_offset();
     _log_start_offset = std::min(_log_start_offset, _next_offset);
@@ -43,9 +48,11 @@ result<size_t> log::apply_retention(int64_t now_ms) {
         // Only whole, durable, closed segments go.
         if (seg.synced_end_offset < seg.next_offset()) break;
         bool below_start = seg.next_offset() <= _log_start_offset;
-        bool expired = _cfg.retention_ms >= 0 && now_ms - seg.max_timestamp() > _cfg.retention_ms;
+        // Kafka: a compact-only topic never deletes by time or size.
+        bool expired = _cfg.cleanup_policy_delete && _cfg.retention_ms >= 0 &&
+                       now_ms - seg.max_timestamp() > _cfg.retention_ms;
         bool over_size =
-            _cfg.retention_bytes >= 0 &&
+            _cfg.cleanup_policy_delete && _cfg.retention_bytes >= 0 &&
             total - seg.accepted_bytes() >= static_cast<uint64_t>(_cfg.retention_bytes);
         if (!below_start && !expired && !over_size) break;
         total -= seg.accepted_bytes();

@@ -82,16 +82,24 @@ result<record_summary> parse_record(const uint8_t* p, const uint8_t* batch_end) 
 }
 
 // Walks the records area of an uncompressed batch, checking every record, and calls
-// visit(summary) for each in order until it returns false. Offset deltas must be dense.
+// visit(summary) for each in order until it returns false. Offset deltas must follow
+// `rule`: dense, or (compacted) strictly increasing and at most last_offset_delta.
 template <class Visit>
-result<void> walk_records(std::span<const uint8_t> area, int32_t record_count, Visit&& visit) {
+result<void> walk_records(std::span<const uint8_t> area, int32_t record_count, offset_rule rule,
+                          int32_t last_offset_delta, Visit&& visit) {
+    int32_t previous_delta = -1;
     const uint8_t* p = area.data();
     const uint8_t* const end = p + area.size();
     for (int32_t i = 0; i < record_count; ++i) {
         if (p == end) return fail(errc::invalid_record_count);  // fewer than declared
         auto record = parse_record(p, end);
         if (!record) return fail(record.error());
-        if (record->offset_delta != i) return fail(errc::offset_delta_mismatch);
+        if (rule == offset_rule::dense ? record->offset_delta != i
+                                       : (record->offset_delta <= previous_delta ||
+                                          record->offset_delta > last_offset_delta)) {
+            return fail(errc::offset_delta_mismatch);
+        }
+        previous_delta = record->offset_delta;
         if (!visit(*record)) return {};
         p = record->next;
     }
@@ -121,7 +129,8 @@ batch_info info_of(const record_batch_view& v) {
 
 }  // namespace
 
-result<batch_info> validate_batch(std::span<const uint8_t> bytes, size_t max_batch_bytes) {
+result<batch_info> validate_batch(std::span<const uint8_t> bytes, size_t max_batch_bytes,
+                                  offset_rule rule) {
     if (bytes.size() < batch_header_bytes) return fail(errc::batch_too_short);
     const record_batch_view view(bytes);
     const int32_t length = view.batch_length();
@@ -138,7 +147,9 @@ result<batch_info> validate_batch(std::span<const uint8_t> bytes, size_t max_bat
         return fail(errc::crc_mismatch);
     }
     const int32_t count = view.record_count();
-    if (count < 1 || view.last_offset_delta() != count - 1) {
+    const bool count_ok = rule == offset_rule::dense ? view.last_offset_delta() == count - 1
+                                                     : view.last_offset_delta() >= count - 1;
+    if (count < 1 || !count_ok) {
         return fail(errc::invalid_record_count);
     }
     // baseOffset is not covered by the CRC: a stored batch whose offsets would run past
@@ -154,8 +165,8 @@ result<batch_info> validate_batch(std::span<const uint8_t> bytes, size_t max_bat
     // only the header rules above are enforced; the CRC still guarantees that the bytes
     // are what the producer sent.
     if (view.compression() == compression_type::none) {
-        auto walked =
-            walk_records(view.records(), count, [](const record_summary&) { return true; });
+        auto walked = walk_records(view.records(), count, rule, view.last_offset_delta(),
+                                   [](const record_summary&) { return true; });
         if (!walked) return fail(walked.error());
     }
     return info_of(view);
@@ -213,19 +224,21 @@ std::optional<timestamp_and_offset> find_record_for_timestamp(std::span<const ui
         return std::nullopt;
     }
     // CreateTime: walk the records rather than trusting maxTimestamp, which the producer
-    // wrote and we store unchanged.
+    // wrote and we store unchanged. The batch may come from a compacted log (gaps).
     const int64_t base_ts = view.base_timestamp();
     std::optional<timestamp_and_offset> found;
-    auto walked = walk_records(view.records(), view.record_count(), [&](const record_summary& r) {
-        int64_t ts = 0;
-        // A producer may send any delta; saturate rather than overflow.
-        if (__builtin_add_overflow(base_ts, r.timestamp_delta, &ts)) {
-            ts = r.timestamp_delta > 0 ? INT64_MAX : INT64_MIN;
-        }
-        if (ts < target_ts) return true;
-        found = timestamp_and_offset{ts, view.base_offset() + r.offset_delta};
-        return false;
-    });
+    auto walked =
+        walk_records(view.records(), view.record_count(), offset_rule::compacted,
+                     view.last_offset_delta(), [&](const record_summary& r) {
+                         int64_t ts = 0;
+                         // A producer may send any delta; saturate rather than overflow.
+                         if (__builtin_add_overflow(base_ts, r.timestamp_delta, &ts)) {
+                             ts = r.timestamp_delta > 0 ? INT64_MAX : INT64_MIN;
+                         }
+                         if (ts < target_ts) return true;
+                         found = timestamp_and_offset{ts, view.base_offset() + r.offset_delta};
+                         return false;
+                     });
     SLUICE_ASSERT(walked.has_value(), "timestamp lookup in a malformed batch at offset %lld: %s",
                   static_cast<long long>(view.base_offset()), describe(walked.error()));
     return found;

@@ -52,8 +52,17 @@ record_batch_builder& record_batch_builder::add(std::optional<std::span<const ui
                                                 std::optional<std::span<const uint8_t>> value,
                                                 int64_t timestamp,
                                                 std::span<const record_header> headers) {
+    return add_at(_last_delta + 1, key, value, timestamp, headers);
+}
+
+record_batch_builder& record_batch_builder::add_at(int32_t offset_delta,
+                                                   std::optional<std::span<const uint8_t>> key,
+                                                   std::optional<std::span<const uint8_t>> value,
+                                                   int64_t timestamp,
+                                                   std::span<const record_header> headers) {
     SLUICE_ASSERT(_record_count < std::numeric_limits<int32_t>::max(), "batch is full");
-    const int32_t offset_delta = _record_count;
+    SLUICE_ASSERT(offset_delta > _last_delta, "offset delta %d after %d", offset_delta,
+                  _last_delta);
     int64_t timestamp_delta = 0;
     SLUICE_ASSERT(!__builtin_sub_overflow(timestamp, _base_timestamp, &timestamp_delta),
                   "timestamp %lld is out of reach of base %lld", static_cast<long long>(timestamp),
@@ -87,6 +96,17 @@ record_batch_builder& record_batch_builder::add(std::optional<std::span<const ui
 
     if (_record_count == 0 || timestamp > _max_timestamp) _max_timestamp = timestamp;
     ++_record_count;
+    _last_delta = offset_delta;
+    return *this;
+}
+
+record_batch_builder& record_batch_builder::set_last_offset_delta(int32_t delta) {
+    _last_offset_delta = delta;
+    return *this;
+}
+
+record_batch_builder& record_batch_builder::set_max_timestamp(int64_t ts) {
+    _max_timestamp_override = ts;
     return *this;
 }
 
@@ -133,10 +153,14 @@ std::vector<uint8_t> record_batch_builder::build() const {
                        static_cast<uint32_t>(_partition_leader_epoch));
     p[batch_field::magic] = static_cast<uint8_t>(batch_magic_v2);
     common::store_be16(p + batch_field::attributes, _attributes);
+    const int32_t last_offset_delta = _last_offset_delta.value_or(_last_delta);
+    SLUICE_ASSERT(last_offset_delta >= _last_delta, "lastOffsetDelta %d below record delta %d",
+                  last_offset_delta, _last_delta);
     common::store_be32(p + batch_field::last_offset_delta,
-                       static_cast<uint32_t>(_record_count - 1));
+                       static_cast<uint32_t>(last_offset_delta));
     common::store_be64(p + batch_field::base_timestamp, static_cast<uint64_t>(_base_timestamp));
-    common::store_be64(p + batch_field::max_timestamp, static_cast<uint64_t>(_max_timestamp));
+    common::store_be64(p + batch_field::max_timestamp,
+                       static_cast<uint64_t>(_max_timestamp_override.value_or(_max_timestamp)));
     common::store_be64(p + batch_field::producer_id, static_cast<uint64_t>(_producer_id));
     common::store_be16(p + batch_field::producer_epoch, static_cast<uint16_t>(_producer_epoch));
     common::store_be32(p + batch_field::base_sequence, static_cast<uint32_t>(_base_sequence));

@@ -195,8 +195,10 @@ segment_scan segment::recover(const log_config& cfg) {
             break;
         }
         // Recovery accepts any batch the broker could have written, whatever the current
-        // max.message.bytes says.
-        auto info = validate_batch(buf, SIZE_MAX);
+        // max.message.bytes says. A compacted log holds batches with gaps inside.
+        const offset_rule rule =
+            cfg.cleanup_policy_compact ? offset_rule::compacted : offset_rule::dense;
+        auto info = validate_batch(buf, SIZE_MAX, rule);
         if (!info) {
             stop(info.error(), describe(info.error()));
             break;
@@ -206,8 +208,14 @@ segment_scan segment::recover(const log_config& cfg) {
         // so a batch starts exactly where the previous one ended: a jump forward accepted
         // here would move the log end, overflow the u32 relative offsets of the indexes,
         // and make the next batch look like a torn tail past the recovery point.
-        // (Compaction, which leaves gaps, will have to relax this.)
-        if (info->base_offset != _next_offset) {
+        // Compaction removes whole batches, so in a compacted log a batch must only not
+        // start before the previous one's end, and stay within u32 reach of the base.
+        const bool continues =
+            cfg.cleanup_policy_compact
+                ? info->base_offset >= _next_offset &&
+                      info->last_offset() - _base_offset <= static_cast<int64_t>(UINT32_MAX)
+                : info->base_offset == _next_offset;
+        if (!continues) {
             stop(errc::corrupt_log, "batch base offset " + std::to_string(info->base_offset) +
                                         " does not continue the previous batch's end " +
                                         std::to_string(_next_offset));

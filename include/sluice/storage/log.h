@@ -78,6 +78,16 @@ struct read_slice {
     int64_t next_offset = 0;   // offset after the last batch in the slice
 };
 
+/// What one log::compact pass did.
+struct cleaner_stats {
+    double dirty_ratio = 0;         // of the cleanable range before the pass
+    size_t segments_rewritten = 0;  // segments swapped for a cleaned copy
+    uint64_t bytes_before = 0;      // of the rewritten segments
+    uint64_t bytes_after = 0;
+    uint64_t records_removed = 0;     // superseded by a later record with the same key
+    uint64_t tombstones_removed = 0;  // past delete.retention.ms
+};
+
 struct append_info {
     int64_t base_offset;
     int64_t last_offset;
@@ -115,6 +125,17 @@ class log {
     /// Delete whole closed segments past retention.ms / retention.bytes or wholly below
     /// the log start offset. Returns the number deleted.
     result<size_t> apply_retention(int64_t now_ms);
+    /// Compaction (cleanup.policy=compact, Kafka's LogCleaner), see log_cleaner.cc: keep
+    /// only the latest record per key in the closed, durable segments that are older than
+    /// min.compaction.lag.ms, once their dirty ratio reaches min.cleanable.dirty.ratio.
+    /// Never touches the active segment. Synchronous: it reads and rewrites segments and
+    /// fsyncs on the calling thread, so it blocks the shard for the whole pass (called
+    /// from a timer; a background cleaner thread is a later improvement, issue 5).
+    /// Crash-safe: a kill at any point leaves every key's latest record readable.
+    result<cleaner_stats> compact(int64_t now_ms);
+    /// Offsets below this were compacted at least once (the cleaner checkpoint).
+    int64_t cleaner_checkpoint() const { return _cleaner_checkpoint; }
+
     /// Move the log start offset forward (DeleteRecords); at most the log end offset.
     result<void> advance_log_start_offset(int64_t offset);
 
@@ -182,6 +203,12 @@ class log {
     void notify_durable();
     void fail_all_waiters(errc why);
     result<void> remove_segment(std::map<int64_t, std::unique_ptr<segment>>::iterator it);
+    /// The config segments are scanned with: compacted offsets (gaps) are allowed once
+    /// the log was ever compacted, whatever cleanup.policy says now.
+    log_config scan_config() const;
+    result<void> read_cleaner_checkpoint();
+    result<void> write_cleaner_checkpoint(int64_t offset);
+    result<void> swap_in_cleaned(int64_t base);
 
     io::reactor& _reactor;
     std::filesystem::path _dir;
@@ -192,6 +219,7 @@ class log {
     int64_t _written_end = 0;
     int64_t _durable_end = 0;
     bool _offline = false;
+    int64_t _cleaner_checkpoint = 0;
 
     std::vector<pending_batch> _pending;
     size_t _pending_head = 0;

@@ -23,6 +23,18 @@ struct log_config {
     /// message.timestamp.type=LogAppendTime: the broker stamps each batch's maxTimestamp
     /// with its clock at append (and sets the attribute bit, recomputing the CRC).
     bool log_append_time = false;
+    /// cleanup.policy: "delete" (the default), "compact", or both. Time and size retention
+    /// delete segments only with the delete policy (Kafka: a compact-only topic never
+    /// deletes by retention); compaction runs only with the compact policy.
+    bool cleanup_policy_compact = false;
+    bool cleanup_policy_delete = true;
+    /// delete.retention.ms: how long a tombstone (null value) survives compaction.
+    int64_t delete_retention_ms = 86400000;
+    /// min.cleanable.dirty.ratio: compact only when the uncleaned share of the closed
+    /// segments' bytes is at least this.
+    double min_cleanable_dirty_ratio = 0.5;
+    /// min.compaction.lag.ms: a segment whose newest batch is younger stays uncompacted.
+    int64_t min_compaction_lag_ms = 0;
 };
 
 }  // namespace sluice::storage

@@ -139,11 +139,21 @@ struct batch_info {
 /// crc_mismatch, invalid_record_count, then (uncompressed batches only) the record walk:
 /// invalid_record, offset_delta_mismatch, invalid_record_count.
 ///
-/// Offsets must be dense (lastOffsetDelta == recordCount - 1, record i carries offsetDelta
-/// i) because producers always send them so. Batches rewritten by compaction keep their
-/// lastOffsetDelta with fewer records and would be refused here.
+/// How record offsets inside a batch must look.
+enum class offset_rule : uint8_t {
+    /// lastOffsetDelta == recordCount - 1 and record i carries offsetDelta i: what
+    /// producers send, and all a log without the compact policy ever holds.
+    dense,
+    /// Batches rewritten by compaction keep their baseOffset and lastOffsetDelta with fewer
+    /// records (Kafka's LogCleaner): offset deltas strictly increase within
+    /// [0, lastOffsetDelta] and lastOffsetDelta >= recordCount - 1.
+    compacted,
+};
+
+/// Offsets must follow `rule` (dense unless the log is compacted).
 [[nodiscard]] result<batch_info> validate_batch(std::span<const uint8_t> bytes,
-                                                size_t max_batch_bytes);
+                                                size_t max_batch_bytes,
+                                                offset_rule rule = offset_rule::dense);
 
 /// The size of the batch that starts `prefix` (12 + batchLength), read from its first 12
 /// bytes; nullopt if fewer than 12 bytes are given or batchLength is too small for a

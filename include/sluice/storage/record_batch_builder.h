@@ -23,7 +23,8 @@ struct record_header {
 
 /// Accumulates encoded records in memory; build() frames them with a header and CRC.
 /// A plain value: one thread uses it, nothing is shared, nothing is written anywhere.
-/// Offsets are dense: the i-th record added gets offsetDelta i.
+/// Offsets are dense (the i-th record added gets offsetDelta i) unless the caller gives
+/// explicit deltas with add_at() and set_last_offset_delta(), as compaction does.
 class record_batch_builder {
   public:
     /// Timestamps are stored as deltas from base_timestamp, which Kafka producers set to
@@ -34,6 +35,17 @@ class record_batch_builder {
     record_batch_builder& add(std::optional<std::span<const uint8_t>> key,
                               std::optional<std::span<const uint8_t>> value, int64_t timestamp,
                               std::span<const record_header> headers = {});
+
+    /// Append one record at an explicit offsetDelta, larger than any added before
+    /// (compaction re-encodes the survivors of a batch at their original offsets).
+    record_batch_builder& add_at(int32_t offset_delta, std::optional<std::span<const uint8_t>> key,
+                                 std::optional<std::span<const uint8_t>> value, int64_t timestamp,
+                                 std::span<const record_header> headers = {});
+    /// lastOffsetDelta to write (default: the last record's delta); at least that delta.
+    record_batch_builder& set_last_offset_delta(int32_t delta);
+    /// maxTimestamp to write instead of the largest record timestamp (LogAppendTime
+    /// batches keep theirs through compaction).
+    record_batch_builder& set_max_timestamp(int64_t ts);
 
     // Idempotent-producer fields; -1 ("none") unless set, as a plain producer sends them.
     record_batch_builder& set_producer_id(int64_t id);
@@ -61,6 +73,9 @@ class record_batch_builder {
     int32_t _partition_leader_epoch = -1;
     uint16_t _attributes = 0;
     int32_t _record_count = 0;
+    int32_t _last_delta = -1;  // offsetDelta of the last record added
+    std::optional<int32_t> _last_offset_delta;
+    std::optional<int64_t> _max_timestamp_override;
     std::vector<uint8_t> _records;  // encoded records, in order
 };
 

@@ -21,6 +21,17 @@ TEST(offset_store, put_get_erase) {
     EXPECT_EQ(s.groups(), std::vector<std::string>{"h"});
 }
 
+TEST(offset_store, expired_offsets_are_those_older_than_the_retention) {
+    offset_store s;
+    s.put("g", {"t", 0}, {1, -1, "", 1000});
+    s.put("g", {"t", 1}, {2, -1, "", 5000});
+    EXPECT_TRUE(s.expired("g", 5000, 10000).empty());
+    EXPECT_EQ(s.expired("g", 11001, 10000), (std::vector<partition_key>{{"t", 0}}));
+    EXPECT_EQ(s.expired("g", 20000, 10000).size(), 2u);
+    EXPECT_TRUE(s.expired("g", 20000, -1).empty());  // -1: keep forever
+    EXPECT_TRUE(s.expired("nobody", 20000, 1).empty());
+}
+
 TEST(offset_store, records_round_trip_and_tombstones) {
     offset_store a;
     auto key = offset_store::record_key("group-1", {"orders", 5});
