@@ -64,8 +64,8 @@ struct log_model {
     }
     void append(model_batch b, int64_t now_ms, const log_config& cfg) {
         const model_segment& a = segs.back();
-        const int64_t waited = a.base_is_batch_ts ? b.max_ts - a.rolling_base_ms
-                                                  : now_ms - a.rolling_base_ms;
+        const int64_t waited =
+            a.base_is_batch_ts ? b.max_ts - a.rolling_base_ms : now_ms - a.rolling_base_ms;
         bool roll = !a.batches.empty() &&
                     (a.bytes() + b.bytes.size() > cfg.segment_bytes || waited > cfg.segment_ms);
         if (roll) segs.push_back(model_segment{end(), now_ms, {}});
