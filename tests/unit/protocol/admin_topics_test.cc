@@ -19,87 +19,10 @@
 #include "sluice/protocol/messages/create_topics.h"
 #include "sluice/protocol/messages/delete_topics.h"
 
-namespace sluice::protocol {
+#include "wire_test_util.h"
+
+namespace sluice::protocol::testing {
 namespace {
-
-// Hex with optional spaces and '|' separators, so hand-worked bytes can be laid out by field.
-std::vector<uint8_t> from_hex(std::string_view s) {
-    std::vector<uint8_t> out;
-    int hi = -1;
-    for (char ch : s) {
-        if (ch == ' ' || ch == '|') continue;
-        int d = ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10;
-        if (hi < 0) {
-            hi = d;
-        } else {
-            out.push_back(static_cast<uint8_t>(hi << 4 | d));
-            hi = -1;
-        }
-    }
-    return out;
-}
-
-std::string to_hex(std::span<const uint8_t> b) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string s;
-    for (uint8_t x : b) {
-        s += digits[x >> 4];
-        s += digits[x & 15];
-    }
-    return s;
-}
-
-template <class M>
-std::string enc(const M& m, int16_t v) {
-    std::vector<uint8_t> out;
-    encode_message(m, v, out);
-    return to_hex(out);
-}
-
-template <class M>
-std::optional<M> dec(const std::vector<uint8_t>& b, int16_t v) {
-    auto r = decode_message<M>(b, v);
-    if (r) return std::move(r).value();
-    ADD_FAILURE() << "decode v" << v << ": " << describe(r.error());
-    return std::nullopt;
-}
-
-// Our encoder writes exactly `hex`, and decoding `hex` gives a message that encodes back to
-// it; returns the decoded message for field checks (`m` itself, the failure recorded, when
-// decoding fails, so the checks that follow have something to index).
-template <class M>
-M check_wire(const M& m, int16_t v, std::string_view hex) {
-    auto expected = from_hex(hex);
-    EXPECT_EQ(enc(m, v), to_hex(expected)) << "encode v" << v;
-    auto back = dec<M>(expected, v);
-    if (!back) return m;
-    EXPECT_EQ(enc(*back, v), to_hex(expected)) << "re-encode v" << v;
-    return std::move(*back);
-}
-
-// Every strict prefix of a valid message fails to decode, without crashing.
-template <class M>
-void expect_prefixes_fail(const M& m, int16_t v) {
-    std::vector<uint8_t> b;
-    encode_message(m, v, b);
-    for (size_t cut = 0; cut < b.size(); ++cut) {
-        EXPECT_FALSE(decode_message<M>({b.data(), cut}, v)) << "v" << v << " cut " << cut;
-    }
-}
-
-// Encode at every valid version, decode, and require the same bytes back; `check` looks at
-// the decoded fields of one version.
-template <class M, class F>
-void round_trip_all(const M& m, F check) {
-    for (int16_t v = M::valid.min; v <= M::valid.max; ++v) {
-        std::vector<uint8_t> b;
-        encode_message(m, v, b);
-        auto back = dec<M>(b, v);
-        if (!back) continue;
-        EXPECT_EQ(enc(*back, v), to_hex(b)) << "v" << v;
-        check(*back, v);
-    }
-}
 
 uuid test_uuid(uint8_t first) {
     uuid id{};
@@ -160,7 +83,7 @@ TEST(admin_create_topics, request_v5_by_hand) {
     auto back = check_wire(m, 5, hand);
     EXPECT_FALSE(back.topics[0].configs[0].value);
     // An unknown tag in the message's tagged section is skipped.
-    auto tagged = from_hex(std::string(hand.substr(0, hand.size() - 2)) + "01 05 02 abcd");
+    auto tagged = h(std::string(hand.substr(0, hand.size() - 2)) + "01 05 02 abcd");
     auto d = decode_message<create_topics_request>(tagged, 5);
     ASSERT_TRUE(d);
     EXPECT_EQ(d->timeout_ms, 1000);
@@ -332,8 +255,8 @@ TEST(admin_delete_topics, response_v6_by_hand_and_null_names) {
     EXPECT_EQ(back.responses[0].error_code, 100);
     EXPECT_EQ(back.responses[0].error_message, "no");
     // Before v6 a result name may not be null.
-    auto v5 = from_hex(
-        "00000000 | 02 | 00 | 0003 | 16 746f7069632064656c6574696f6e206661696c6564 | 00 | 00");
+    auto v5 =
+        h("00000000 | 02 | 00 | 0003 | 16 746f7069632064656c6574696f6e206661696c6564 | 00 | 00");
     EXPECT_EQ(decode_message<delete_topics_response>(v5, 5).error(), errc::null_not_allowed);
 }
 
@@ -361,4 +284,4 @@ TEST(admin_delete_topics, every_version_round_trips) {
 }
 
 }  // namespace
-}  // namespace sluice::protocol
+}  // namespace sluice::protocol::testing

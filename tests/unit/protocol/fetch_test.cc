@@ -7,32 +7,10 @@
 
 #include <gtest/gtest.h>
 
-namespace sluice::protocol {
+#include "wire_test_util.h"
+
+namespace sluice::protocol::testing {
 namespace {
-
-std::vector<uint8_t> from_hex(std::string_view hex) {
-    std::vector<uint8_t> out;
-    for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-        out.push_back(static_cast<uint8_t>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-    }
-    return out;
-}
-
-template <class M>
-std::vector<uint8_t> encode(const M& m, int16_t v) {
-    std::vector<uint8_t> out;
-    encode_message(m, v, out);
-    return out;
-}
-
-template <class M>
-M round_trip(const std::vector<uint8_t>& bytes, int16_t v) {
-    auto m = decode_message<M>(bytes, v);
-    EXPECT_TRUE(m) << "v" << v;
-    if (!m) return M{};
-    EXPECT_EQ(encode(*m, v), bytes) << "v" << v;
-    return *m;
-}
 
 const std::vector<uint8_t> records = {1, 2, 3, 4, 5};
 const uuid topic_uuid = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
@@ -128,7 +106,7 @@ TEST(fetch, request_matches_kafka_python) {
     const std::pair<int16_t, std::string_view> cases[] = {
         {0, py_request_v0}, {4, py_request_v4}, {7, py_request_v7}, {11, py_request_v11}};
     for (auto [v, hex] : cases) {
-        auto expected = from_hex(hex);
+        auto expected = h(hex);
         EXPECT_EQ(encode(sample_request(), v), expected) << "v" << v;
         auto m = round_trip<fetch_request>(expected, v);
         EXPECT_EQ(m.replica_id, -1);
@@ -147,7 +125,7 @@ TEST(fetch, response_matches_kafka_python) {
     const std::pair<int16_t, std::string_view> cases[] = {
         {0, py_response_v0}, {4, py_response_v4}, {7, py_response_v7}, {11, py_response_v11}};
     for (auto [v, hex] : cases) {
-        auto expected = from_hex(hex);
+        auto expected = h(hex);
         EXPECT_EQ(encode(sample_response(), v), expected) << "v" << v;
         auto m = round_trip<fetch_response>(expected, v);
         EXPECT_EQ(m.session_id, v >= 7 ? 77 : 0);
@@ -177,7 +155,7 @@ TEST(fetch, external_records_are_spliced_where_the_codec_says) {
         EXPECT_EQ(parts[0].id, 7u);
         out.insert(out.begin() + static_cast<ptrdiff_t>(parts[0].offset), records.begin(),
                    records.end());
-        EXPECT_EQ(out, from_hex(hex)) << "v" << v;
+        EXPECT_EQ(out, h(hex)) << "v" << v;
     }
 }
 
@@ -370,4 +348,4 @@ TEST(fetch, null_topics_and_unknown_versions_are_refused) {
 }
 
 }  // namespace
-}  // namespace sluice::protocol
+}  // namespace sluice::protocol::testing

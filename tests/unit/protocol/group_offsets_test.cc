@@ -27,66 +27,10 @@
 #include "sluice/protocol/messages/offset_delete.h"
 #include "sluice/protocol/messages/offset_fetch.h"
 
-namespace sluice::protocol {
+#include "wire_test_util.h"
+
+namespace sluice::protocol::testing {
 namespace {
-
-/// Hex to bytes; spaces are ignored.
-std::vector<uint8_t> h(std::string_view hex) {
-    std::vector<uint8_t> out;
-    std::string digits;
-    for (char c : hex) {
-        if (c != ' ') digits.push_back(c);
-    }
-    for (size_t i = 0; i + 1 < digits.size(); i += 2) {
-        out.push_back(static_cast<uint8_t>(std::stoi(digits.substr(i, 2), nullptr, 16)));
-    }
-    return out;
-}
-std::vector<uint8_t> s(std::string_view text) {
-    return {text.begin(), text.end()};
-}
-std::vector<uint8_t> cat(std::initializer_list<std::vector<uint8_t>> parts) {
-    std::vector<uint8_t> out;
-    for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
-    return out;
-}
-
-template <class M>
-std::vector<uint8_t> encode(const M& m, int16_t v) {
-    std::vector<uint8_t> out;
-    encode_message(m, v, out);
-    return out;
-}
-
-/// Decode `bytes` at `v`, encode the result again and expect the same bytes.
-template <class M>
-M round_trip(const std::vector<uint8_t>& bytes, int16_t v) {
-    auto m = decode_message<M>(bytes, v);
-    EXPECT_TRUE(m) << "v" << v;
-    if (!m) return M{};
-    EXPECT_EQ(encode(*m, v), bytes) << "v" << v;
-    return *m;
-}
-
-/// `sample` at `v` must encode to `hex`, which must round-trip.
-template <class M>
-M check_reference(const M& sample, int16_t v, std::string_view hex) {
-    auto expected = h(hex);
-    EXPECT_EQ(encode(sample, v), expected) << "v" << v;
-    return round_trip<M>(expected, v);
-}
-
-template <class M>
-void expect_truncations_fail(const M& m) {
-    for (int16_t v = M::valid.min; v <= M::valid.max; ++v) {
-        auto bytes = encode(m, v);
-        for (size_t cut = 0; cut < bytes.size(); ++cut) {
-            EXPECT_FALSE(decode_message<M>({bytes.data(), cut}, v)) << "v" << v << " " << cut;
-        }
-    }
-    EXPECT_EQ(decode_message<M>({}, M::valid.max + 1).error(), errc::unsupported_version);
-    EXPECT_EQ(decode_message<M>({}, -1).error(), errc::unsupported_version);
-}
 
 // --- OffsetCommit ----------------------------------------------------------------------
 
@@ -358,4 +302,4 @@ TEST(offset_delete, v0_bytes) {
 }
 
 }  // namespace
-}  // namespace sluice::protocol
+}  // namespace sluice::protocol::testing

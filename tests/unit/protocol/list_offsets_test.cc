@@ -7,32 +7,10 @@
 
 #include <gtest/gtest.h>
 
-namespace sluice::protocol {
+#include "wire_test_util.h"
+
+namespace sluice::protocol::testing {
 namespace {
-
-std::vector<uint8_t> from_hex(std::string_view hex) {
-    std::vector<uint8_t> out;
-    for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-        out.push_back(static_cast<uint8_t>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-    }
-    return out;
-}
-
-template <class M>
-std::vector<uint8_t> encode(const M& m, int16_t v) {
-    std::vector<uint8_t> out;
-    encode_message(m, v, out);
-    return out;
-}
-
-template <class M>
-M round_trip(const std::vector<uint8_t>& bytes, int16_t v) {
-    auto m = decode_message<M>(bytes, v);
-    EXPECT_TRUE(m) << "v" << v;
-    if (!m) return M{};
-    EXPECT_EQ(encode(*m, v), bytes) << "v" << v;
-    return *m;
-}
 
 list_offsets_request sample_request() {
     list_offsets_partition latest;
@@ -98,7 +76,7 @@ TEST(list_offsets, request_matches_kafka_python) {
     const std::pair<int16_t, std::string_view> cases[] = {
         {0, py_request_v0}, {1, py_request_v1}, {2, py_request_v2_v3}, {3, py_request_v2_v3}};
     for (auto [v, hex] : cases) {
-        auto expected = from_hex(hex);
+        auto expected = h(hex);
         EXPECT_EQ(encode(sample_request(), v), expected) << "v" << v;
         auto m = round_trip<list_offsets_request>(expected, v);
         EXPECT_EQ(m.replica_id, -1);
@@ -119,7 +97,7 @@ TEST(list_offsets, response_matches_kafka_python) {
                                                           {4, py_response_v4_v5},
                                                           {5, py_response_v4_v5}};
     for (auto [v, hex] : cases) {
-        auto expected = from_hex(hex);
+        auto expected = h(hex);
         EXPECT_EQ(encode(sample_response(), v), expected) << "v" << v;
         auto m = round_trip<list_offsets_response>(expected, v);
         const auto& p = m.topics.at(0).partitions.at(0);
@@ -198,4 +176,4 @@ TEST(list_offsets, versions_outside_0_to_8_are_refused) {
 }
 
 }  // namespace
-}  // namespace sluice::protocol
+}  // namespace sluice::protocol::testing

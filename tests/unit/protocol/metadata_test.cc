@@ -7,32 +7,10 @@
 
 #include <gtest/gtest.h>
 
-namespace sluice::protocol {
+#include "wire_test_util.h"
+
+namespace sluice::protocol::testing {
 namespace {
-
-std::vector<uint8_t> from_hex(std::string_view hex) {
-    std::vector<uint8_t> out;
-    for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-        out.push_back(static_cast<uint8_t>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-    }
-    return out;
-}
-
-template <class M>
-std::vector<uint8_t> encode(const M& m, int16_t v) {
-    std::vector<uint8_t> out;
-    encode_message(m, v, out);
-    return out;
-}
-
-template <class M>
-M round_trip(const std::vector<uint8_t>& bytes, int16_t v) {
-    auto m = decode_message<M>(bytes, v);
-    EXPECT_TRUE(m) << "v" << v;
-    if (!m) return M{};
-    EXPECT_EQ(encode(*m, v), bytes) << "v" << v;
-    return *m;
-}
 
 const uuid topic_uuid = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 
@@ -110,7 +88,7 @@ TEST(metadata, request_matches_kafka_python) {
     const std::pair<int16_t, std::string_view> cases[] = {
         {0, py_request_v0_v1}, {1, py_request_v0_v1}, {4, py_request_v4}};
     for (auto [v, hex] : cases) {
-        auto expected = from_hex(hex);
+        auto expected = h(hex);
         EXPECT_EQ(encode(sample_request(), v), expected) << "v" << v;
         auto m = round_trip<metadata_request>(expected, v);
         ASSERT_TRUE(m.topics);
@@ -123,12 +101,12 @@ TEST(metadata, request_matches_kafka_python) {
 TEST(metadata, request_null_topics_means_all_from_v1) {
     metadata_request all;
     all.topics.reset();
-    EXPECT_EQ(encode(all, 1), from_hex(py_request_v1_all));
-    EXPECT_EQ(encode(all, 5), from_hex(py_request_v5_all));
-    EXPECT_FALSE(round_trip<metadata_request>(from_hex(py_request_v1_all), 1).topics);
-    EXPECT_FALSE(round_trip<metadata_request>(from_hex(py_request_v5_all), 5).topics);
+    EXPECT_EQ(encode(all, 1), h(py_request_v1_all));
+    EXPECT_EQ(encode(all, 5), h(py_request_v5_all));
+    EXPECT_FALSE(round_trip<metadata_request>(h(py_request_v1_all), 1).topics);
+    EXPECT_FALSE(round_trip<metadata_request>(h(py_request_v5_all), 5).topics);
     // v0 has no null: an empty list means all topics there.
-    EXPECT_EQ(decode_message<metadata_request>(from_hex(py_request_v1_all), 0).error(),
+    EXPECT_EQ(decode_message<metadata_request>(h(py_request_v1_all), 0).error(),
               errc::null_not_allowed);
     EXPECT_TRUE(metadata_request{}.topics && metadata_request{}.topics->empty());
 }
@@ -137,7 +115,7 @@ TEST(metadata, response_matches_kafka_python) {
     const std::pair<int16_t, std::string_view> cases[] = {
         {0, py_response_v0}, {1, py_response_v1}, {2, py_response_v2}, {5, py_response_v5}};
     for (auto [v, hex] : cases) {
-        auto expected = from_hex(hex);
+        auto expected = h(hex);
         EXPECT_EQ(encode(sample_response(), v), expected) << "v" << v;
         auto m = round_trip<metadata_response>(expected, v);
         ASSERT_EQ(m.brokers.size(), 2u);
@@ -291,4 +269,4 @@ TEST(metadata, lying_topic_count_is_refused) {
 }
 
 }  // namespace
-}  // namespace sluice::protocol
+}  // namespace sluice::protocol::testing

@@ -6,33 +6,10 @@
 
 #include <gtest/gtest.h>
 
-namespace sluice::protocol {
+#include "wire_test_util.h"
+
+namespace sluice::protocol::testing {
 namespace {
-
-std::vector<uint8_t> from_hex(std::string_view hex) {
-    std::vector<uint8_t> out;
-    for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-        out.push_back(static_cast<uint8_t>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-    }
-    return out;
-}
-
-template <class M>
-std::vector<uint8_t> encode(const M& m, int16_t v) {
-    std::vector<uint8_t> out;
-    encode_message(m, v, out);
-    return out;
-}
-
-/// Decode `bytes` at `v`, encode the result again and expect the same bytes.
-template <class M>
-M round_trip(const std::vector<uint8_t>& bytes, int16_t v) {
-    auto m = decode_message<M>(bytes, v);
-    EXPECT_TRUE(m) << "v" << v;
-    if (!m) return M{};
-    EXPECT_EQ(encode(*m, v), bytes) << "v" << v;
-    return *m;
-}
 
 const std::vector<uint8_t> records_a = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
 const std::vector<uint8_t> records_b = {0xde, 0xad, 0xbe, 0xef};
@@ -104,7 +81,7 @@ TEST(produce, request_matches_kafka_python) {
                                                           {7, py_request_v3_v7_v8},
                                                           {8, py_request_v3_v7_v8}};
     for (auto [v, hex] : cases) {
-        auto expected = from_hex(hex);
+        auto expected = h(hex);
         EXPECT_EQ(encode(sample_request(), v), expected) << "v" << v;
         auto m = round_trip<produce_request>(expected, v);
         EXPECT_EQ(m.transactional_id, v >= 3 ? std::optional<std::string>("tx") : std::nullopt);
@@ -120,7 +97,7 @@ TEST(produce, request_matches_kafka_python) {
 }
 
 TEST(produce, request_records_are_a_view_into_the_request) {
-    auto bytes = from_hex(py_request_v3_v7_v8);
+    auto bytes = h(py_request_v3_v7_v8);
     auto m = decode_message<produce_request>(bytes, 7);
     ASSERT_TRUE(m);
     const auto& rec = *m->topic_data[0].partition_data[0].records;
@@ -132,7 +109,7 @@ TEST(produce, request_null_transactional_id_matches_kafka_python) {
     auto m = sample_request();
     m.transactional_id.reset();
     m.acks = 1;
-    auto expected = from_hex(py_request_v7_null_txn);
+    auto expected = h(py_request_v7_null_txn);
     EXPECT_EQ(encode(m, 7), expected);
     EXPECT_FALSE(round_trip<produce_request>(expected, 7).transactional_id);
 }
@@ -144,7 +121,7 @@ TEST(produce, response_matches_kafka_python) {
                                                           {5, py_response_v5_v7},
                                                           {7, py_response_v5_v7}};
     for (auto [v, hex] : cases) {
-        auto expected = from_hex(hex);
+        auto expected = h(hex);
         EXPECT_EQ(encode(sample_response(), v), expected) << "v" << v;
         auto m = round_trip<produce_response>(expected, v);
         ASSERT_EQ(m.responses.size(), 1u);
@@ -281,4 +258,4 @@ TEST(produce, versions_outside_0_to_11_are_refused) {
 }
 
 }  // namespace
-}  // namespace sluice::protocol
+}  // namespace sluice::protocol::testing
