@@ -79,6 +79,9 @@ void connection::arm_recv() {
 }
 
 void connection::on_recv(int32_t res) {
+    // Closing may drop the broker's last reference to this connection; keep it alive
+    // until this function returns.
+    auto keep = shared_from_this();
     if (_closed) return maybe_finish_close();
     if (res == -EINTR || res == -EAGAIN) return arm_recv();
     if (res <= 0) {
@@ -150,6 +153,9 @@ void connection::slot_ready(response_slot* slot) {
 }
 
 void connection::pump_send() {
+    // Closing may drop the broker's last reference to this connection; keep it alive
+    // until this function returns.
+    auto keep = shared_from_this();
     if (_sending || _closed) return;
     while (!_slots.empty() && _slots.front()->ready && _slots.front()->none) {
         _inflight_bytes -= static_cast<int64_t>(_slots.front()->request_bytes);
@@ -202,6 +208,9 @@ void connection::send_next() {
 }
 
 void connection::on_written(int32_t res) {
+    // Closing may drop the broker's last reference to this connection; keep it alive
+    // until this function returns.
+    auto keep = shared_from_this();
     if (_closed) return maybe_finish_close();
     if (res < 0) return close(std::string("send failed: ") + std::strerror(-res));
     send_next();
@@ -218,6 +227,9 @@ bool connection::ensure_pipe() {
 }
 
 void connection::on_spliced_in(int32_t res) {
+    // Closing may drop the broker's last reference to this connection; keep it alive
+    // until this function returns.
+    auto keep = shared_from_this();
     if (_closed) return maybe_finish_close();
     if (res <= 0) {
         // The file is shorter than the range we promised in the length prefix (0), or
@@ -233,6 +245,9 @@ void connection::on_spliced_in(int32_t res) {
 }
 
 void connection::on_spliced_out(int32_t res) {
+    // Closing may drop the broker's last reference to this connection; keep it alive
+    // until this function returns.
+    auto keep = shared_from_this();
     if (_closed) return maybe_finish_close();
     if (res < 0) return close(std::string("send failed: ") + std::strerror(-res));
     _pipe_bytes -= static_cast<uint32_t>(res);
