@@ -150,8 +150,8 @@ result<batch_info> validate_batch(std::span<const uint8_t> bytes, size_t max_bat
     // In 64 bits: a hostile count of INT32_MIN must not overflow.
     const int64_t last_delta = view.last_offset_delta();
     const int64_t count_minus_one = static_cast<int64_t>(count) - 1;
-    const bool count_ok = rule == offset_rule::dense ? last_delta == count_minus_one
-                                                     : last_delta >= count_minus_one;
+    const bool count_ok =
+        rule == offset_rule::dense ? last_delta == count_minus_one : last_delta >= count_minus_one;
     if (count < 1 || !count_ok) {
         return fail(errc::invalid_record_count);
     }
