@@ -1,5 +1,7 @@
 #include "sluice/client/kafka_connection.h"
 
+#include "connection_util.h"
+
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -26,36 +28,8 @@ void kafka_connection::close() {
 }
 
 bool kafka_connection::connect(const std::string& address, std::string* why, int timeout_ms) {
-    auto colon = address.rfind(':');
-    if (colon == std::string::npos) {
-        *why = "address " + address + " has no :PORT";
-        return false;
-    }
-    std::string host = address.substr(0, colon), port = address.substr(colon + 1);
-    if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* res = nullptr;
-    if (int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &res); rc != 0) {
-        *why = "cannot resolve " + host + ": " + gai_strerror(rc);
-        return false;
-    }
-    std::string last = "no address";
-    for (addrinfo* a = res; a && _fd < 0; a = a->ai_next) {
-        int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-        if (fd < 0) continue;
-        if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
-            _fd = fd;
-        } else {
-            last = std::strerror(errno);
-            ::close(fd);
-        }
-    }
-    ::freeaddrinfo(res);
-    if (_fd < 0) {
-        *why = "cannot connect to " + address + ": " + last;
-        return false;
-    }
+    _fd = connect_tcp(address, why);
+    if (_fd < 0) return false;
     int one = 1;
     ::setsockopt(_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
@@ -127,25 +101,7 @@ std::optional<std::span<const uint8_t>> kafka_connection::receive_frame(int32_t 
     }
     frame.resize(static_cast<size_t>(size));
     if (!read_exact(_fd, frame.data(), frame.size(), why)) return std::nullopt;
-    protocol::wire_reader r(frame);
-    int32_t got = r.i32();
-    if (got != correlation_id) {
-        *why = "response for correlation id " + std::to_string(got) + ", expected " +
-               std::to_string(correlation_id);
-        return std::nullopt;
-    }
-    if (flexible_header) {
-        uint32_t tags = r.uvarint();
-        for (uint32_t i = 0; i < tags && r.ok(); ++i) {
-            (void)r.uvarint();
-            r.skip(r.uvarint());
-        }
-    }
-    if (!r.ok()) {
-        *why = "malformed response header";
-        return std::nullopt;
-    }
-    return std::span<const uint8_t>(r.position(), r.remaining());
+    return response_body(frame, correlation_id, flexible_header, why);
 }
 
 }  // namespace sluice::client
