@@ -1,51 +1,12 @@
 #include "sluice/storage/record_batch.h"
 
+#include "record_field_reader.h"
 #include "sluice/common/crc32c.h"
 #include "sluice/common/varint.h"
 
 namespace sluice::storage {
 
 namespace {
-
-// Reads the fields of one record, bounded by the record's own declared end, so a bad
-// key or header length is caught at the record that carries it and can never reach into
-// the next record or past the batch.
-class field_reader {
-  public:
-    field_reader(const uint8_t* p, const uint8_t* end) : _p(p), _end(end) {}
-
-    bool varint(int32_t& out) {
-        auto d = common::decode_varint(_p, _end);
-        if (!d) return false;
-        out = d->value;
-        _p += d->size_bytes;
-        return true;
-    }
-    bool varlong(int64_t& out) {
-        auto d = common::decode_varlong(_p, _end);
-        if (!d) return false;
-        out = d->value;
-        _p += d->size_bytes;
-        return true;
-    }
-    bool skip(int64_t n) {
-        if (n < 0 || n > _end - _p) return false;
-        _p += n;
-        return true;
-    }
-    // Key, value and header value lengths: -1 is null. Kafka reads any negative length
-    // as null; clients only ever write -1, so anything else is treated as corruption.
-    bool skip_nullable() {
-        int32_t length = 0;
-        if (!varint(length)) return false;
-        return length == -1 || skip(length);
-    }
-    bool at_end() const { return _p == _end; }
-
-  private:
-    const uint8_t* _p;
-    const uint8_t* _end;
-};
 
 struct record_summary {
     int64_t timestamp_delta;
@@ -63,7 +24,7 @@ result<record_summary> parse_record(const uint8_t* p, const uint8_t* batch_end) 
     if (length->value > batch_end - body) return fail(errc::invalid_record);
     const uint8_t* body_end = body + length->value;
 
-    field_reader r(body, body_end);
+    record_field_reader r(body, body_end);
     record_summary s{0, 0, body_end};
     int32_t header_count = 0;
     if (!r.skip(1) || !r.varlong(s.timestamp_delta) || !r.varint(s.offset_delta) ||

@@ -1,54 +1,10 @@
 #include "sluice/storage/record_reader.h"
 
+#include "record_field_reader.h"
 #include "sluice/common/varint.h"
 #include "sluice/storage/record_batch.h"
 
 namespace sluice::storage {
-
-namespace {
-
-class cursor {
-  public:
-    cursor(const uint8_t* p, const uint8_t* end) : _p(p), _end(end) {}
-    bool varint(int32_t& out) {
-        auto d = common::decode_varint(_p, _end);
-        if (!d) return false;
-        out = d->value;
-        _p += d->size_bytes;
-        return true;
-    }
-    bool varlong(int64_t& out) {
-        auto d = common::decode_varlong(_p, _end);
-        if (!d) return false;
-        out = d->value;
-        _p += d->size_bytes;
-        return true;
-    }
-    bool bytes(std::optional<std::span<const uint8_t>>& out) {
-        int32_t n = 0;
-        if (!varint(n)) return false;
-        if (n < 0) {
-            out.reset();
-            return true;
-        }
-        if (n > _end - _p) return false;
-        out = std::span<const uint8_t>(_p, static_cast<size_t>(n));
-        _p += n;
-        return true;
-    }
-    bool skip(size_t n) {
-        if (static_cast<ptrdiff_t>(n) > _end - _p) return false;
-        _p += n;
-        return true;
-    }
-    const uint8_t* pos() const { return _p; }
-
-  private:
-    const uint8_t* _p;
-    const uint8_t* _end;
-};
-
-}  // namespace
 
 result<void> for_each_record(std::span<const uint8_t> batch,
                              const std::function<void(const record_view&)>& visit) {
@@ -56,7 +12,7 @@ result<void> for_each_record(std::span<const uint8_t> batch,
     record_batch_view v(batch);
     if (v.compression() != compression_type::none) return fail(errc::invalid_record);
     const bool log_append = v.timestamp_type() == timestamp_type::log_append_time;
-    cursor c(batch.data() + batch_header_bytes, batch.data() + batch.size());
+    record_field_reader c(batch.data() + batch_header_bytes, batch.data() + batch.size());
     for (int32_t i = 0; i < v.record_count(); ++i) {
         int32_t length = 0, offset_delta = 0, header_count = 0;
         int64_t ts_delta = 0;
