@@ -80,6 +80,9 @@ int run(const app::broker_config& cfg) {
         std::fprintf(stderr, "sluiced: cannot use io_uring: %s\n", probe.problem.c_str());
         return 1;
     }
+    // A peer that closes while a fetch is being spliced into its socket would otherwise
+    // kill the broker: splice has no MSG_NOSIGNAL, so the write fails with EPIPE instead.
+    signal(SIGPIPE, SIG_IGN);
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);

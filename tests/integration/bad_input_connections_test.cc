@@ -168,5 +168,51 @@ TEST_F(bad_input_connections, client_that_never_reads_meets_back_pressure) {
     EXPECT_EQ(current_pos, current.size());
 }
 
+TEST_F(bad_input_connections, client_resetting_mid_fetch_answer_does_not_kill_the_broker) {
+    // Fetch answers are spliced from the segment file into the socket; a peer that resets
+    // while they are on their way makes those writes fail with EPIPE. Before SIGPIPE was
+    // ignored this killed sluiced (seen once in CI with a consumer leaving a group).
+    const auto batch = storage::make_test_batch(8, 4000, 1'700'000'000'000, 9);
+    {
+        raw_kafka_client producer(_broker.port());
+        protocol::produce_request p;
+        p.acks = -1;
+        p.timeout_ms = 5000;
+        p.topic_data.push_back({"resets", {{0, std::span<const uint8_t>(batch)}}});
+        response_frame keep;
+        auto resp =
+            producer.call<protocol::produce_request, protocol::produce_response>(p, 9, 1, keep);
+        ASSERT_TRUE(resp);
+        ASSERT_EQ(resp->responses.at(0).partition_responses.at(0).error_code, 0);
+    }
+    protocol::fetch_request fetch;
+    fetch.max_wait_ms = 0;
+    fetch.min_bytes = 0;
+    protocol::fetch_partition part;
+    part.partition_max_bytes = 1 << 20;
+    fetch.topics.push_back({"resets", {}, {part}});
+    auto frame = request_frame(fetch, 11, 0);
+    for (int round = 0; round < 40; ++round) {
+        // A small receive window keeps several answers queued in the broker when the reset
+        // arrives, so later splices meet a dead socket.
+        raw_kafka_client c(_broker.port(), 4096, 0);
+        ASSERT_TRUE(c.connected()) << "round " << round << "\n" << _broker.process().output();
+        for (int32_t i = 0; i < 16; ++i) {
+            common::store_be32(frame.data() + 8, static_cast<uint32_t>(i));
+            ASSERT_TRUE(c.send_all(frame)) << "round " << round;
+        }
+        if (round % 2 == 1) {
+            // Wait for the first bytes of an answer so the broker is mid-splice.
+            pollfd pfd{c.fd(), POLLIN, 0};
+            ::poll(&pfd, 1, 1000);
+        }
+        linger hard{1, 0};  // close with RST rather than FIN
+        ::setsockopt(c.fd(), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+        c.close();
+    }
+    EXPECT_TRUE(_broker.serving()) << "sluiced stopped serving after peers reset mid-answer\n"
+                                   << _broker.process().output();
+}
+
 }  // namespace
 }  // namespace sluice::testing
