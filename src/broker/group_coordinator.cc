@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <random>
+
 #include "broker.h"
+#include "group_record.h"
 #include "kafka_errors.h"
 #include "sluice/common/clock.h"
 #include "sluice/common/logger.h"
@@ -48,7 +51,12 @@ struct group_coordinator::pending {
     request_context ctx;
 };
 
-group_coordinator::group_coordinator(broker& b) : _broker(b) {}
+group_coordinator::group_coordinator(broker& b) : _broker(b) {
+    std::random_device rd;
+    char nonce[9];
+    std::snprintf(nonce, sizeof nonce, "%08x", rd());
+    _member_id_nonce = nonce;
+}
 group_coordinator::~group_coordinator() = default;
 
 storage::log* group_coordinator::offsets_log(const std::string& group_id) {
@@ -74,6 +82,7 @@ bool group_coordinator::load(int64_t now_ms, std::string* why) {
         }
     }
     size_t records = 0, bad = 0;
+    group::group_record_loader stored_groups;
     for (auto& p : topics.find(offsets_topic)->partitions) {
         storage::log& l = p->log();
         int64_t next = l.log_start_offset();
@@ -93,7 +102,10 @@ bool group_coordinator::load(int64_t now_ms, std::string* why) {
                 auto r = storage::for_each_record(
                     rest.first(*size), [&](const storage::record_view& rec) {
                         ++records;
-                        if (!_offsets.apply_record(rec.key, rec.value)) ++bad;
+                        bool ok = rec.key && group::is_group_record_key(*rec.key)
+                                      ? stored_groups.apply(*rec.key, rec.value)
+                                      : _offsets.apply_record(rec.key, rec.value);
+                        if (!ok) ++bad;
                     });
                 if (!r) ++bad;
                 rest = rest.subspan(*size);
@@ -101,9 +113,18 @@ bool group_coordinator::load(int64_t now_ms, std::string* why) {
             next = slice->next_offset;
         }
     }
+    const int64_t now = common::monotonic_ms();
+    size_t with_members = 0;
+    for (const auto& [id, snapshot] : stored_groups.groups()) {
+        group::group_stm& g = find_or_create(id);
+        g.restore(snapshot, now);
+        if (g.state() != group::group_state::empty) ++with_members;
+    }
     if (records > 0) {
-        SLUICE_LOG(info, "broker", "loaded %zu committed offset record(s) of %zu group(s)%s",
-                   records, _offsets.groups().size(),
+        SLUICE_LOG(info, "broker",
+                   "loaded %zu __consumer_offsets record(s): committed offsets of %zu group(s), "
+                   "%zu group(s) with members%s",
+                   records, _offsets.groups().size(), with_members,
                    bad ? " (some unreadable records skipped)" : "");
     }
     return true;
@@ -122,9 +143,11 @@ group::group_stm& group_coordinator::find_or_create(const std::string& group_id)
     s.session_timeout_min_ms = o.group_min_session_timeout_ms;
     s.session_timeout_max_ms = o.group_max_session_timeout_ms;
     s.initial_rebalance_delay_ms = o.group_initial_rebalance_delay_ms;
+    s.member_id_nonce = _member_id_nonce;
     auto g = std::make_unique<group::group_stm>(group_id, s);
     auto* raw = g.get();
     _groups[group_id] = std::move(g);
+    _stored_seq[group_id] = raw->store_seq();
     return *raw;
 }
 
@@ -153,7 +176,18 @@ void group_coordinator::sync(request_context&& ctx, const std::string& group_id,
 }
 
 void group_coordinator::deliver(group::group_stm& g) {
-    for (auto& d : g.take_deliveries()) {
+    std::vector<group::delivery> out = g.take_deliveries();
+    uint64_t& stored = _stored_seq[g.group_id()];
+    if (g.store_seq() != stored) {
+        stored = g.store_seq();
+        store_group(g, std::move(out));
+        return;
+    }
+    respond(out);
+}
+
+void group_coordinator::respond(std::vector<group::delivery>& out) {
+    for (auto& d : out) {
         auto it = _pending.find(d.ticket);
         if (it == _pending.end()) continue;
         request_context& ctx = it->second->ctx;
@@ -247,6 +281,75 @@ void group_coordinator::commit(const std::string& group_id, std::vector<commit_e
     }
 }
 
+namespace {
+
+/// A group record in flight: the answers it holds go out once it is durable.
+struct group_store_waiter final : storage::append_waiter {
+    std::vector<uint8_t> key, value, batch;
+    std::vector<group::delivery> held;
+    std::function<void(std::vector<group::delivery>&)> respond;
+    void on_durable(storage::result<void> r) override {
+        if (!r) {
+            SLUICE_LOG(warn, "broker", "cannot store a consumer group's members: %s",
+                       storage::describe(r.error()));
+            fail(held);
+        }
+        respond(held);
+        delete this;
+    }
+    static void fail(std::vector<group::delivery>& held) {
+        for (auto& d : held) {
+            if (d.join) {
+                d.join = group::join_response{};
+                d.join->error = group::group_error::coordinator_not_available;
+            }
+            if (d.sync) {
+                d.sync = group::sync_response{};
+                d.sync->error = group::group_error::coordinator_not_available;
+            }
+        }
+    }
+};
+
+}  // namespace
+
+void group_coordinator::store_group(const group::group_stm& g, std::vector<group::delivery> held) {
+    storage::log* l = offsets_log(g.group_id());
+    const int64_t now = common::wall_clock_ms();
+    auto* w = new group_store_waiter();
+    w->held = std::move(held);
+    w->respond = [this](std::vector<group::delivery>& out) { respond(out); };
+    if (!l) {
+        group_store_waiter::fail(w->held);
+        w->respond(w->held);
+        delete w;
+        return;
+    }
+    w->key = group::group_record_key(g.group_id());
+    w->value = group::group_record_value(g.snapshot(), now);
+    storage::record_batch_builder b(0, now);
+    b.add(std::span<const uint8_t>(w->key), std::span<const uint8_t>(w->value), now);
+    w->batch = b.build();
+    if (auto r = l->append(w->batch, w, now); !r) w->on_durable(common::fail(r.error()));
+}
+
+void group_coordinator::forget_group(const std::string& group_id) {
+    _stored_seq.erase(group_id);
+    storage::log* l = offsets_log(group_id);
+    if (!l) return;
+    const int64_t now = common::wall_clock_ms();
+    struct tombstone final : storage::append_waiter {
+        std::vector<uint8_t> key, batch;
+        void on_durable(storage::result<void>) override { delete this; }
+    };
+    auto* w = new tombstone();
+    w->key = group::group_record_key(group_id);
+    storage::record_batch_builder b(0, now);
+    b.add(std::span<const uint8_t>(w->key), std::nullopt, now);
+    w->batch = b.build();
+    if (!l->append(w->batch, w, now)) delete w;
+}
+
 void group_coordinator::delete_offsets(const std::string& group_id,
                                        const std::vector<group::partition_key>& tps) {
     storage::log* l = offsets_log(group_id);
@@ -280,7 +383,10 @@ size_t group_coordinator::expire_offsets(int64_t now_wall_ms) {
         if (tps.empty()) continue;
         expired += tps.size();
         delete_offsets(id, tps);
-        if (!_offsets.offsets_of(id) && g) _groups.erase(id);
+        if (!_offsets.offsets_of(id) && g) {
+            _groups.erase(id);
+            forget_group(id);
+        }
     }
     if (expired > 0) {
         SLUICE_LOG(info, "broker", "expired %zu committed offset(s) of groups without members",
@@ -296,6 +402,7 @@ void group_coordinator::remove_group(const std::string& group_id) {
         delete_offsets(group_id, tps);
     }
     _groups.erase(group_id);
+    forget_group(group_id);
 }
 
 }  // namespace sluice::broker

@@ -7,7 +7,10 @@
 // Owned by the broker on its shard. Join and sync answers often come later than their
 // requests (when a rebalance completes): the request context waits here under a ticket
 // until the state machine hands out the answer. tick() runs the groups' timers.
-// Commits are answered after the fdatasync that makes their records durable.
+// Commits are answered after the fdatasync that makes their records durable; so are the
+// answers that follow a change the group must remember (a completed assignment, a static
+// member's restart): the group's record (GroupMetadataValue) is written first, and loaded
+// back at startup so members keep their ids, generation and assignments across a restart.
 
 #include <cstdint>
 #include <functional>
@@ -67,12 +70,21 @@ class group_coordinator {
   private:
     struct pending;
     storage::log* offsets_log(const std::string& group_id);
+    /// Answer the deliveries whose requests still wait here.
+    void respond(std::vector<group::delivery>& out);
+    /// Write the group's GroupMetadataValue and answer `held` once it is durable (with
+    /// COORDINATOR_NOT_AVAILABLE if the write failed: the members rejoin).
+    void store_group(const group::group_stm& g, std::vector<group::delivery> held);
+    /// A tombstone for the group's metadata record (the group is gone).
+    void forget_group(const std::string& group_id);
 
     broker& _broker;
     std::map<std::string, std::unique_ptr<group::group_stm>> _groups;
     group::offset_store _offsets;
     std::map<uint64_t, std::unique_ptr<pending>> _pending;
     uint64_t _next_ticket = 1;
+    std::map<std::string, uint64_t> _stored_seq;  // group -> store_seq() last written
+    std::string _member_id_nonce;                 // random per broker start
 };
 
 }  // namespace sluice::broker

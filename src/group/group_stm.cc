@@ -93,6 +93,7 @@ void group_stm::assign_and_propagate(const sync_request& req, int64_t now_ms) {
         if (it != _members.end()) it->second.assignment = a.assignment;
     }
     transition_to(group_state::stable);
+    ++_store_seq;
     for (auto& [id, m] : _members) {
         if (!m.sync_ticket) continue;
         sync_response resp;

@@ -118,11 +118,37 @@ struct member_description {
     std::vector<uint8_t> assignment;
 };
 
+/// What a group leaves in __consumer_offsets (Kafka's GroupMetadataValue): its generation,
+/// protocol, leader and members with their subscription for the chosen protocol and their
+/// assignment. An empty group has no protocol, leader or members.
+struct group_snapshot {
+    struct member_record {
+        std::string member_id;
+        std::optional<std::string> group_instance_id;
+        std::string client_id;
+        std::string client_host;
+        int32_t rebalance_timeout_ms = 0;
+        int32_t session_timeout_ms = 0;
+        std::vector<uint8_t> subscription;  // metadata for the chosen protocol
+        std::vector<uint8_t> assignment;
+        bool operator==(const member_record&) const = default;
+    };
+    std::string protocol_type;
+    int32_t generation = 0;
+    std::string protocol_name;
+    std::string leader;
+    std::vector<member_record> members;
+    bool operator==(const group_snapshot&) const = default;
+};
+
 struct group_settings {
     int32_t session_timeout_min_ms = 6000;      // group.min.session.timeout.ms
     int32_t session_timeout_max_ms = 1800000;   // group.max.session.timeout.ms
     int32_t initial_rebalance_delay_ms = 3000;  // group.initial.rebalance.delay.ms
     int32_t max_size = INT32_MAX;               // group.max.size
+    /// Part of every member id this group hands out ("<client>-<nonce>-<n>"), so that ids
+    /// from before a broker restart (their counter restarts) are never handed out again.
+    std::string member_id_nonce;
 };
 
 class group_stm {
@@ -152,6 +178,17 @@ class group_stm {
     int64_t next_deadline_ms() const;
     /// DeleteGroups: only an empty group can go.
     group_error remove();
+
+    /// Counts the transitions after which the group must be written to __consumer_offsets
+    /// (Kafka's storeGroup): a completed assignment (stable), a rebalance that left the
+    /// group empty, a static member's restart without rebalance. The driver writes
+    /// snapshot() when this moved since its last write, before it delivers the answers.
+    uint64_t store_seq() const { return _store_seq; }
+    group_snapshot snapshot() const;
+    /// Load a group written before a restart, into a group that has seen no event yet: no
+    /// members -> empty; members -> stable with the stored generation, protocol, leader and
+    /// assignments, every member's session starting at `now_ms` (Kafka's loadGroup).
+    void restore(const group_snapshot& s, int64_t now_ms);
 
     /// Answers ready to send; the driver takes them all after each call.
     std::vector<delivery> take_deliveries();
@@ -250,6 +287,7 @@ class group_stm {
     int32_t _initial_remaining_ms = 0;    // InitialDelayedJoin: what the extensions may add
     bool _new_member_added = false;       // GroupMetadata.newMemberAdded
     uint64_t _next_member_seq = 1;
+    uint64_t _store_seq = 0;
 };
 
 }  // namespace sluice::group

@@ -218,6 +218,7 @@ void group_stm::replace_static_member(uint64_t ticket, const join_request& req,
                 resp.protocol_name = _protocol_name;
                 resp.leader = old_leader;
                 resp.member_id = new_id;
+                ++_store_seq;
                 deliver_join(cur, std::move(resp), now_ms);
             } else {
                 maybe_prepare_rebalance(now_ms);
@@ -333,7 +334,9 @@ std::string group_stm::generate_member_id(const std::string& client_id,
                                           const std::optional<std::string>& instance_id) {
     const std::string& prefix = instance_id ? *instance_id : client_id;
     for (;;) {
-        std::string id = prefix + "-" + std::to_string(_next_member_seq++);
+        std::string id = prefix + "-";
+        if (!_settings.member_id_nonce.empty()) id += _settings.member_id_nonce + "-";
+        id += std::to_string(_next_member_seq++);
         if (!_members.contains(id) && !_pending_members.contains(id)) return id;
     }
 }

@@ -127,6 +127,7 @@ void group_stm::init_next_generation(int64_t now_ms) {
         _timer = timer_kind::none;
         _rebalance_deadline_ms = INT64_MAX;
         transition_to(group_state::empty);
+        ++_store_seq;
         return;
     }
     _protocol_name = select_protocol();

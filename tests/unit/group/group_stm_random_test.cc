@@ -4,6 +4,13 @@
 // moves in random steps. After EVERY event the invariants below are checked; each run ends
 // by letting time pass until every parked request has been answered.
 //
+// Now and then the coordinator restarts: the group comes back from the last snapshot the
+// driver stored (after each change store_seq() counts), waiting requests are answered
+// COORDINATOR_NOT_AVAILABLE, and the consumers carry on with the ids they have. The
+// generation may then go back to the stored one (as in Kafka, a rebalance that had not
+// completed is forgotten), but never below a generation whose assignments were handed
+// out, so per-generation ownership still holds across restarts.
+//
 // SLUICE_SEED=<n> replays one seed; a failure prints the seed and the event index.
 
 #include <gtest/gtest.h>
@@ -43,6 +50,8 @@ struct coverage {
     int static_rejoin_without_rebalance = 0;
     int stable_events = 0;
     int empty_after_members = 0;
+    int restarts = 0;
+    int restored_stable = 0;
 };
 
 struct ticket_info {
@@ -108,6 +117,10 @@ class random_run {
     // rejoin when told); the rest are chaos: random or stale ids, foreign instance ids,
     // wrong generations, other protocols, leaves, deletes. About a fifth moves the clock.
     void step() {
+        if (pick(1000) < 2) {
+            restart_coordinator();
+            return;
+        }
         if (chance(22)) {
             int pace = pick(100);
             _now += pace < 70   ? pick(500)
@@ -238,10 +251,49 @@ class random_run {
         c.need_sync = false;
     }
 
+    // The broker stops (every waiting request answered COORDINATOR_NOT_AVAILABLE) and
+    // starts again, loading the group from the last record the driver wrote.
+    void restart_coordinator() {
+        ++_cov.restarts;
+        auto open = std::move(_open);
+        _open.clear();
+        for (const auto& [t, info] : open) {
+            client& c = _clients[info.client];
+            --c.open;
+            if (info.is_join) {
+                join_response r;
+                r.error = group_error::coordinator_not_available;
+                on_join(c, info, r);
+            } else {
+                sync_response r;
+                r.error = group_error::coordinator_not_available;
+                on_sync(c, info, r);
+            }
+        }
+        group_settings s = settings();
+        s.member_id_nonce = "r" + std::to_string(_cov.restarts);
+        _g = group_stm("g", s);
+        _stored_seq = 0;
+        if (_stored) _g.restore(*_stored, _now);
+        if (_g.state() == group_state::stable) ++_cov.restored_stable;
+        EXPECT_EQ(_g.snapshot(), _stored.value_or(group_snapshot{}))
+            << "a restored group does not write back what it was loaded from";
+        // What the group remembers is what it had when it was written: members that left
+        // since are members again until their sessions end.
+        _generation = _g.generation_id();
+        _present.clear();
+        for (const auto& m : _g.members()) {
+            _present.insert(m.member_id);
+            _removed.erase(m.member_id);
+        }
+    }
+
     // A deleted group is gone; the coordinator starts a new one under the same name.
     void restart_group() {
         ASSERT_TRUE(_open.empty()) << "a deleted group still owed answers";
         ASSERT_EQ(_g.state(), group_state::dead);
+        _stored.reset();  // the coordinator writes its tombstone
+        _stored_seq = 0;
         _g = group_stm("g", settings());
         _generation = 0;
         _present.clear();
@@ -251,7 +303,19 @@ class random_run {
         for (auto& c : _clients) forget(c);
     }
 
+    // The driver: a change the group must remember is written before any answer goes out.
     void collect() {
+        if (_g.store_seq() != _stored_seq) {
+            _stored_seq = _g.store_seq();
+            _stored = _g.snapshot();
+            if (_g.state() == group_state::stable) {
+                EXPECT_FALSE(_stored->members.empty());
+                EXPECT_EQ(_stored->generation, _g.generation_id());
+            } else {
+                EXPECT_EQ(_g.state(), group_state::empty) << "stored in " << to_string(_g.state());
+                EXPECT_TRUE(_stored->members.empty());
+            }
+        }
         for (auto& d : _g.take_deliveries()) {
             auto it = _open.find(d.ticket);
             ASSERT_NE(it, _open.end()) << "unexpected or second answer to ticket " << d.ticket;
@@ -420,6 +484,8 @@ class random_run {
     std::set<std::string> _present;
     std::set<std::string> _removed;
     std::map<int32_t, generation_owners> _owner;
+    std::optional<group_snapshot> _stored;  // the last group record the driver wrote
+    uint64_t _stored_seq = 0;
 };
 
 TEST(group_stm_random, invariants_hold_after_every_event) {
@@ -439,9 +505,11 @@ TEST(group_stm_random, invariants_hold_after_every_event) {
     }
     std::printf(
         "coverage: %d generations (%d empty), %d assignments, %d MEMBER_ID_REQUIRED, "
-        "%d fenced, %d static restarts without rebalance, %d events in stable\n",
+        "%d fenced, %d static restarts without rebalance, %d events in stable, %d coordinator "
+        "restarts (%d back stable)\n",
         cov.generations, cov.empty_after_members, cov.assignments, cov.member_id_required,
-        cov.fenced, cov.static_rejoin_without_rebalance, cov.stable_events);
+        cov.fenced, cov.static_rejoin_without_rebalance, cov.stable_events, cov.restarts,
+        cov.restored_stable);
     if (seeds.size() > 1) {
         EXPECT_GT(cov.generations, 300);
         EXPECT_GT(cov.empty_after_members, 10);
@@ -450,6 +518,8 @@ TEST(group_stm_random, invariants_hold_after_every_event) {
         EXPECT_GT(cov.fenced, 100);
         EXPECT_GT(cov.static_rejoin_without_rebalance, 10);
         EXPECT_GT(cov.stable_events, 5000);
+        EXPECT_GT(cov.restarts, 40);
+        EXPECT_GT(cov.restored_stable, 5);
     }
 }
 
