@@ -107,6 +107,10 @@ void apply_setting(broker_config& cfg, const std::string& key, const std::string
         b.offsets_topic_partitions = static_cast<int32_t>(parse_int(key, value, 1));
     } else if (key == "offsets.retention.minutes") {
         b.offsets_retention_ms = parse_int(key, value, 1) * 60'000;
+    } else if (key == "producer.id.expiration.ms") {
+        b.producer_id_expiration_ms = parse_int(key, value, 1);
+    } else if (key == "producer.id.expiration.check.interval.ms") {
+        b.producer_id_expiration_check_interval_ms = parse_int(key, value, 1);
     } else if (key == "log.cleaner.backoff.ms") {
         b.log_cleaner_backoff_ms = parse_int(key, value, 1);
     } else if (key == "offsets.retention.check.interval.ms") {

@@ -35,6 +35,7 @@ bool broker::start(std::string* why) {
         return false;
     }
     if (!_groups.load(common::wall_clock_ms(), why)) return false;
+    if (!_producer_ids.load(_logs.dir(), why)) return false;
     if (!_listener.open(_opts.listen_host, _opts.listen_port, why)) return false;
     _advertised_host = _opts.advertised_host.empty() ? _opts.listen_host : _opts.advertised_host;
     if (_advertised_host.empty() || _advertised_host == "0.0.0.0" || _advertised_host == "::") {
@@ -97,6 +98,10 @@ void broker::tick() {
     if (now >= _next_offsets_expiry_ms) {
         _next_offsets_expiry_ms = now + _opts.offsets_retention_check_interval_ms;
         _groups.expire_offsets(common::wall_clock_ms());
+    }
+    if (now >= _next_producer_expiry_ms) {
+        _next_producer_expiry_ms = now + _opts.producer_id_expiration_check_interval_ms;
+        _topics.expire_producers(common::wall_clock_ms());
     }
 }
 

@@ -16,6 +16,7 @@
 #include "buffer_pool.h"
 #include "group_coordinator.h"
 #include "listener.h"
+#include "producer_ids.h"
 #include "request_context.h"
 #include "sluice/io/reactor.h"
 #include "sluice/protocol/schema.h"
@@ -65,6 +66,9 @@ class broker {
     const broker_options& options() const { return _opts; }
     topic_manager& topics() { return _topics; }
     group_coordinator& groups() { return _groups; }
+    class producer_ids& producer_ids() {
+        return _producer_ids;
+    }
     const std::string& cluster_id() const { return _cluster_id; }
     const std::string& advertised_host() const { return _advertised_host; }
     int32_t advertised_port() const { return _advertised_port; }
@@ -84,12 +88,14 @@ class broker {
     buffer_pool _pool;
     topic_manager _topics;
     group_coordinator _groups;
+    class producer_ids _producer_ids;
     listener _listener;
     std::unordered_map<uint64_t, std::shared_ptr<connection>> _connections;
     std::set<stoppable*> _stoppables;
     uint64_t _next_connection_id = 1;
     bool _stopping = false;
     int64_t _next_offsets_expiry_ms = 0;
+    int64_t _next_producer_expiry_ms = 0;
     std::string _cluster_id;
     std::string _advertised_host;
     int32_t _advertised_port = 0;

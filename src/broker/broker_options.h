@@ -25,10 +25,12 @@ struct broker_options {
     int64_t offsets_retention_ms = 7ll * 24 * 3600 * 1000;  // offsets.retention.minutes
     int64_t offsets_retention_check_interval_ms = 600000;   // offsets.retention.check.interval.ms
     int64_t log_cleaner_backoff_ms = 15000;                 // log.cleaner.backoff.ms
-    int32_t group_initial_rebalance_delay_ms = 3000;        // group.initial.rebalance.delay.ms
-    int32_t group_min_session_timeout_ms = 6000;            // group.min.session.timeout.ms
-    int32_t group_max_session_timeout_ms = 1800000;         // group.max.session.timeout.ms
-    storage::log_config log;                                // log.* defaults for topics
+    int64_t producer_id_expiration_ms = 86400000;           // producer.id.expiration.ms
+    int64_t producer_id_expiration_check_interval_ms = 600000;  // ...check.interval.ms
+    int32_t group_initial_rebalance_delay_ms = 3000;            // group.initial.rebalance.delay.ms
+    int32_t group_min_session_timeout_ms = 6000;                // group.min.session.timeout.ms
+    int32_t group_max_session_timeout_ms = 1800000;             // group.max.session.timeout.ms
+    storage::log_config log;                                    // log.* defaults for topics
 };
 
 }  // namespace sluice::broker

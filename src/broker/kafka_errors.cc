@@ -17,6 +17,10 @@ protocol::kafka_error to_kafka_error(storage::errc e) {
             return kafka_error::invalid_record;
         case storage::errc::batch_too_large:
             return kafka_error::message_too_large;
+        case storage::errc::out_of_order_sequence:
+            return kafka_error::out_of_order_sequence_number;
+        case storage::errc::invalid_producer_epoch:
+            return kafka_error::invalid_producer_epoch;
         case storage::errc::offset_out_of_range:
             return kafka_error::offset_out_of_range;
         case storage::errc::not_found:

@@ -106,6 +106,18 @@ size_t topic_manager::compact(int64_t now_ms) {
     return rewritten;
 }
 
+size_t topic_manager::expire_producers(int64_t now_wall_ms) {
+    size_t expired = 0;
+    for (const auto& [tp, l] : _logs.logs()) {
+        expired += l->expire_producers(now_wall_ms, _opts.producer_id_expiration_ms);
+    }
+    if (expired > 0) {
+        SLUICE_LOG(info, "broker", "forgot %zu idempotent producer(s) silent for %lld ms", expired,
+                   static_cast<long long>(_opts.producer_id_expiration_ms));
+    }
+    return expired;
+}
+
 topic_manager::~topic_manager() {
     for (auto& [name, t] : _topics) {
         for (auto& p : t->partitions) {

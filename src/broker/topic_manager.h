@@ -62,6 +62,8 @@ class topic_manager {
     /// One compaction pass over every log whose topic has cleanup.policy containing
     /// compact (log::compact: synchronous, blocks the shard). Returns segments rewritten.
     size_t compact(int64_t now_ms);
+    /// Forget idempotent producers silent for producer.id.expiration.ms, in every log.
+    size_t expire_producers(int64_t now_wall_ms);
     /// Remove the files of deleted partitions whose last writes have finished.
     void reap_doomed();
     bool has_doomed() const { return !_doomed.empty(); }

@@ -20,6 +20,10 @@ const char* describe(errc e) {
             return "record offset deltas are not 0,1,2,...";
         case errc::batch_too_large:
             return "record batch larger than max.message.bytes";
+        case errc::out_of_order_sequence:
+            return "producer sequence number out of order";
+        case errc::invalid_producer_epoch:
+            return "producer epoch older than the latest one for this producer id";
         case errc::io_error:
             return "I/O error";
         case errc::corrupt_log:

@@ -44,6 +44,7 @@ result<void> log::roll(int64_t now_ms) {
     if (!seg) return fail(seg.error());
     _segments.emplace(_next_offset, std::move(seg).value());
     ++_stats.rolls;
+    take_producer_snapshot(_next_offset);
     return {};
 }
 
@@ -51,6 +52,22 @@ result<append_info> log::append(std::span<uint8_t> batch, append_waiter* waiter,
     if (_offline) return fail(errc::log_offline);
     auto info = validate_batch(batch, _cfg.max_message_bytes);
     if (!info) return fail(info.error());
+    producer_batch_header producer{info->producer_id, info->producer_epoch, info->base_sequence,
+                                   info->last_offset_delta, info->max_timestamp};
+    if (producer.producer_id >= 0) {
+        auto seen = _producers.check(producer);
+        if (!seen) return fail(seen.error());
+        if (const auto& original = seen.value()) {
+            // A retry of a batch we have: answer with its offsets once they are durable
+            // (from the flush task, never from inside append()).
+            if (waiter) {
+                waiter->_end_offset = original->last_offset + 1;
+                _duplicate_waiters.emplace_back(original->last_offset + 1, waiter);
+                _reactor.defer(&_flush_task);
+            }
+            return append_info{original->first_offset, original->last_offset, true};
+        }
+    }
     if (should_roll(batch.size(), _cfg.log_append_time ? now_ms : info->max_timestamp, now_ms)) {
         if (auto r = roll(now_ms); !r) return fail(r.error());
     }
@@ -63,6 +80,8 @@ result<append_info> log::append(std::span<uint8_t> batch, append_waiter* waiter,
     segment& seg = active();
     seg.accept(info.value(), _cfg);
     _next_offset = info->last_offset() + 1;
+    producer.max_timestamp = info->max_timestamp;
+    _producers.update(producer, info->base_offset);
     _pending.push_back({&seg, {batch.data(), batch.size()}, _next_offset});
     ++_stats.batches;
     if (waiter) {
@@ -82,6 +101,7 @@ result<append_info> log::append(std::span<uint8_t> batch, append_waiter* waiter,
 
 void log::pump() {
     if (_offline) return;
+    if (!_duplicate_waiters.empty()) notify_duplicates();
     if (!_write_op.busy() && _pending_head < _pending.size()) start_write();
     if (_sync_in_flight || _dirty.empty()) return;
     segment* seg = _dirty.front();
@@ -182,6 +202,11 @@ void log::notify_durable() {
 }
 
 void log::fail_all_waiters(errc why) {
+    for (auto [end, w] : _duplicate_waiters) {
+        w->on_written(fail(why));
+        w->on_durable(fail(why));
+    }
+    _duplicate_waiters.clear();
     // Written-but-not-durable waiters first: their offsets are lower.
     while (append_waiter* w = _undurable_head) {
         _undurable_head = w->_next;
@@ -224,6 +249,8 @@ void log::roll_back_unwritten(errc why) {
     _next_offset = r.value();
     SLUICE_ASSERT(_next_offset == _written_end, "rollback ended at %ld, written end %ld",
                   static_cast<long>(_next_offset), static_cast<long>(_written_end));
+    // The failed batches' producers must not count them as appended.
+    if (auto rebuilt = rebuild_producer_state(); !rebuilt) return go_offline(rebuilt.error());
     // truncate_to synced the segment; what is written is durable.
     if (!_dirty.empty() && _dirty.back() == &active()) _dirty.pop_back();
     if (_dirty.empty() && _durable_end < _written_end) {
@@ -258,7 +285,9 @@ result<void> log::close() {
     SLUICE_ASSERT(idle(), "log %s closed with I/O in flight", _dir.c_str());
     if (_offline) return fail(errc::log_offline);
     if (auto r = active().seal(); !r) return r;
-    return active().sync_now();
+    if (auto r = active().sync_now(); !r) return r;
+    take_producer_snapshot(_next_offset);
+    return {};
 }
 
 }  // namespace sluice::storage

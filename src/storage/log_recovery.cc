@@ -220,7 +220,7 @@ result<void> log::recover(const recovery_state& rs, int64_t now_ms) {
     _next_offset = active().next_offset();
     _written_end = _durable_end = _next_offset;
     _log_start_offset = std::clamp(rs.log_start_offset, _segments.begin()->first, _next_offset);
-    return {};
+    return rebuild_producer_state();
 }
 
 }  // namespace sluice::storage

@@ -35,7 +35,7 @@ result<void> log::truncate_to(int64_t offset) {
     }
     _next_offset = _written_end = _durable_end = active().next_offset();
     _log_start_offset = std::min(_log_start_offset, _next_offset);
-    return {};
+    return rebuild_producer_state();
 }
 
 result<size_t> log::apply_retention(int64_t now_ms) {
@@ -62,6 +62,7 @@ result<size_t> log::apply_retention(int64_t now_ms) {
         ++deleted;
     }
     if (deleted > 0) {
+        _producers.remove_below(_log_start_offset);
         SLUICE_LOG(info, "storage",
                    "%s: retention deleted %zu segment(s); log start offset %" PRId64, _dir.c_str(),
                    deleted, _log_start_offset);
@@ -74,6 +75,7 @@ result<void> log::advance_log_start_offset(int64_t offset) {
     if (offset > _next_offset) return fail(errc::offset_out_of_range);
     if (offset <= _log_start_offset) return {};
     _log_start_offset = offset;
+    _producers.remove_below(offset);
     // Segments wholly below the new start are deleted by the next retention pass.
     return {};
 }

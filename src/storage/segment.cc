@@ -293,8 +293,14 @@ std::optional<batch_header> segment::read_header(uint64_t position, uint64_t bou
     auto size = peek_batch_size({hdr, sizeof hdr});
     if (!size || position + *size > bound_bytes) return std::nullopt;
     record_batch_view v({hdr, sizeof hdr});
-    return batch_header{position, v.base_offset(), v.last_offset(), v.max_timestamp(),
-                        static_cast<uint32_t>(*size)};
+    return batch_header{position,
+                        v.base_offset(),
+                        v.last_offset(),
+                        v.max_timestamp(),
+                        static_cast<uint32_t>(*size),
+                        v.producer_id(),
+                        v.producer_epoch(),
+                        v.base_sequence()};
 }
 
 std::optional<batch_header> segment::find_batch(int64_t target, uint64_t bound_bytes) const {

@@ -16,6 +16,9 @@ enum class errc {
     invalid_record,         // a record's framing/varints are malformed or overrun the batch
     offset_delta_mismatch,  // record i does not carry offsetDelta i
     batch_too_large,        // larger than max.message.bytes
+    // Idempotent producers (a batch with a producer id).
+    out_of_order_sequence,   // the batch's first sequence does not follow the last one
+    invalid_producer_epoch,  // the batch's producer epoch is older than the latest seen
     // Log and files.
     io_error,             // a read/write/fsync failed; the errno was logged
     corrupt_log,          // corruption before the tail: the partition goes offline

@@ -33,6 +33,7 @@
 #include "sluice/io/write_all_op.h"
 #include "sluice/storage/errc.h"
 #include "sluice/storage/log_config.h"
+#include "sluice/storage/producer_state.h"
 #include "sluice/storage/segment.h"
 
 namespace sluice::storage {
@@ -91,6 +92,9 @@ struct cleaner_stats {
 struct append_info {
     int64_t base_offset;
     int64_t last_offset;
+    /// An idempotent producer's retry of a batch already in the log: nothing was appended,
+    /// the offsets are the original's, and the waiter is told once those are durable.
+    bool duplicate = false;
 };
 
 class log {
@@ -102,8 +106,9 @@ class log {
     log(const log&) = delete;
     log& operator=(const log&) = delete;
 
-    /// Validate `batch` (max.message.bytes, CRC, records), assign offsets from the log end,
-    /// and queue it for the group-committed write. `waiter` may be null (acks=0).
+    /// Validate `batch` (max.message.bytes, CRC, records), check an idempotent producer's
+    /// epoch and sequence (producer_state.h), assign offsets from the log end, and queue
+    /// it for the group-committed write. `waiter` may be null (acks=0).
     result<append_info> append(std::span<uint8_t> batch, append_waiter* waiter, int64_t now_ms);
 
     /// Whole batches from the one containing `start`, all below `max_offset`, at most
@@ -133,6 +138,10 @@ class log {
     /// from a timer; a background cleaner thread is a later improvement, issue 5).
     /// Crash-safe: a kill at any point leaves every key's latest record readable.
     result<cleaner_stats> compact(int64_t now_ms);
+    /// Forget idempotent producers whose last batch is older than `expiration_ms`
+    /// (producer.id.expiration.ms); returns how many.
+    size_t expire_producers(int64_t now_ms, int64_t expiration_ms);
+    const producer_state& producers() const { return _producers; }
     /// Offsets below this were compacted at least once (the cleaner checkpoint).
     int64_t cleaner_checkpoint() const { return _cleaner_checkpoint; }
 
@@ -209,6 +218,13 @@ class log {
     result<void> read_cleaner_checkpoint();
     result<void> write_cleaner_checkpoint(int64_t offset);
     result<void> swap_in_cleaned(int64_t base);
+    // log_producers.cc
+    /// The producer state from the newest snapshot at or below the log end plus the
+    /// batches after it (at open and after truncation).
+    result<void> rebuild_producer_state();
+    /// Write the producer state as of `offset` (= the log end) and keep the two newest.
+    void take_producer_snapshot(int64_t offset);
+    void notify_duplicates();
 
     io::reactor& _reactor;
     std::filesystem::path _dir;
@@ -220,6 +236,9 @@ class log {
     int64_t _durable_end = 0;
     bool _offline = false;
     int64_t _cleaner_checkpoint = 0;
+    producer_state _producers;
+    /// Duplicates of batches not yet durable when the retry came: (original end, waiter).
+    std::vector<std::pair<int64_t, append_waiter*>> _duplicate_waiters;
 
     std::vector<pending_batch> _pending;
     size_t _pending_head = 0;

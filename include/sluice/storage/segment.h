@@ -41,6 +41,9 @@ struct batch_header {
     int64_t last_offset;
     int64_t max_timestamp;
     uint32_t size_bytes;
+    int64_t producer_id = -1;
+    int16_t producer_epoch = -1;
+    int32_t base_sequence = -1;
 };
 
 /// What recovery found in a segment.

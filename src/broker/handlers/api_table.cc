@@ -17,6 +17,7 @@
 #include "sluice/protocol/messages/fetch.h"
 #include "sluice/protocol/messages/find_coordinator.h"
 #include "sluice/protocol/messages/heartbeat.h"
+#include "sluice/protocol/messages/init_producer_id.h"
 #include "sluice/protocol/messages/join_group.h"
 #include "sluice/protocol/messages/leave_group.h"
 #include "sluice/protocol/messages/list_groups.h"
@@ -73,6 +74,9 @@ const std::vector<api_entry>& api_table() {
         entry<list_groups_request>("ListGroups", between(0, 5), handle_list_groups),
         entry<delete_groups_request>("DeleteGroups", between(0, 2), handle_delete_groups),
         entry<offset_delete_request>("OffsetDelete", between(0, 0), handle_offset_delete),
+        // Idempotent producers (no transactions): from v0, which librdkafka's idempotence
+        // needs; v3+ carries the producer's id and epoch (KIP-360).
+        entry<init_producer_id_request>("InitProducerId", between(0, 4), handle_init_producer_id),
     };
     return table;
 }

@@ -21,6 +21,7 @@ void handle_find_coordinator(request_context& ctx);
 void handle_join_group(request_context& ctx);
 void handle_sync_group(request_context& ctx);
 void handle_heartbeat(request_context& ctx);
+void handle_init_producer_id(request_context& ctx);
 void handle_leave_group(request_context& ctx);
 void handle_offset_commit(request_context& ctx);
 void handle_offset_fetch(request_context& ctx);
