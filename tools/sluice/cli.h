@@ -59,6 +59,9 @@ struct consume_options {
 };
 int consume(const common_options& o, const consume_options& c);
 
+/// The batches of segment files, one line each (no broker needed); 1 if any is damaged.
+int dump_log(const std::vector<std::string>& files);
+
 int group_list(const common_options& o);
 int group_describe(const common_options& o, const std::string& group);
 int group_delete(const common_options& o, const std::string& group);

@@ -80,7 +80,13 @@ int main(int argc, char** argv) {
     latest->excludes(to_offset);
     reset_cmd->add_flag("--dry-run", reset.dry_run, "show the new offsets, commit nothing");
 
+    std::vector<std::string> dump_files;
+    auto* dump_cmd = app.add_subcommand(
+        "dump-log", "print the record batches of segment files (.log), one line per batch");
+    dump_cmd->add_option("files", dump_files, "segment files")->required()->check(CLI::ExistingFile);
+
     CLI11_PARSE(app, argc, argv);
+    if (dump_cmd->parsed()) return dump_log(dump_files);
     c.print_offsets = !no_offsets;
     if (group_list_cmd->parsed()) return group_list(common);
     if (group_describe_cmd->parsed()) return group_describe(common, group_id);
