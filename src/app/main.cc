@@ -135,7 +135,8 @@ int run(const app::broker_config& cfg) {
     });
     periodic_timer retention(r, cfg.retention_check_interval_ms,
                              [&] { server.topics().apply_retention(common::wall_clock_ms()); });
-    // Log compaction runs on the shard and blocks it for a pass (log::compact).
+    // Log compaction: passes start here and run on a cleaner thread; the housekeeping tick
+    // swaps in what they finished (storage/compaction.h).
     periodic_timer cleaner(r, cfg.broker.log_cleaner_backoff_ms,
                            [&] { server.topics().compact(common::wall_clock_ms()); });
     // Group timers (session expiry, rebalance delays) and deleted topics' files.

@@ -92,6 +92,7 @@ void broker::forget(uint64_t connection_id) {
 }
 
 void broker::tick() {
+    _topics.finish_compactions();
     _topics.reap_doomed();
     const int64_t now = common::monotonic_ms();
     _groups.tick(now);

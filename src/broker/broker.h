@@ -76,7 +76,8 @@ class broker {
     void register_stoppable(stoppable* s) { _stoppables.insert(s); }
     void unregister_stoppable(stoppable* s) { _stoppables.erase(s); }
 
-    /// Housekeeping: delete the files of deleted topics once their writes are done.
+    /// Housekeeping: group timers, finished compaction passes, the files of deleted topics
+    /// once their writes are done.
     void tick();
 
   private:

@@ -1,5 +1,6 @@
 #include "topic_manager.h"
 
+#include <algorithm>
 #include <random>
 #include <sstream>
 
@@ -87,15 +88,49 @@ topic_manager::topic_manager(storage::log_manager& logs, const broker_options& o
     : _logs(logs), _opts(opts) {}
 
 size_t topic_manager::compact(int64_t now_ms) {
-    size_t rewritten = 0;
+    size_t started = 0;
     for (const auto& [tp, l] : _logs.logs()) {
         auto t = _topics.find(tp.topic);
         if (t == _topics.end() || l->offline()) continue;
         // The topic's current configs decide (they may have changed since the log opened).
         const storage::log_config cfg = effective_log_config(_opts, t->second->configs);
         if (!cfg.cleanup_policy_compact) continue;
+        storage::log* raw = l.get();
+        if (std::any_of(_compacting.begin(), _compacting.end(),
+                        [&](const auto& c) { return c.second.log == raw; })) {
+            continue;  // its last pass is still running
+        }
         l->set_config(cfg);
-        auto r = l->compact(now_ms);
+        auto job = l->begin_compaction(now_ms);
+        if (!job) continue;
+        if (!_cleaner) _cleaner = std::make_unique<storage::cleaner_thread>();
+        const uint64_t tag = _next_compaction_tag++;
+        _compacting.emplace(tag, doomed_log{tp, raw});
+        _cleaner->submit(std::move(job), tag);
+        ++started;
+    }
+    return started;
+}
+
+size_t topic_manager::finish_compactions() {
+    if (!_cleaner || _compacting.empty()) return 0;
+    size_t rewritten = 0;
+    for (auto& f : _cleaner->take_finished()) {
+        auto it = _compacting.find(f.tag);
+        if (it == _compacting.end()) {
+            f.job->discard();
+            continue;
+        }
+        const storage::topic_partition tp = it->second.tp;
+        storage::log* l = it->second.log;
+        _compacting.erase(it);
+        // The partition may have been deleted (and even created again) meanwhile.
+        partition* p = find_partition(tp.topic, tp.partition);
+        if (!p || &p->log() != l) {
+            f.job->discard();
+            continue;
+        }
+        auto r = l->finish_compaction(*f.job);
         if (!r) {
             SLUICE_LOG(error, "broker", "compaction of %s-%d failed: %s", tp.topic.c_str(),
                        tp.partition, storage::describe(r.error()));
@@ -329,6 +364,11 @@ std::optional<topic_error> topic_manager::remove(const std::string& name) {
 void topic_manager::reap_doomed() {
     std::erase_if(_doomed, [&](const doomed_log& d) {
         if (!d.log->idle()) return false;
+        // The cleaner thread may be writing `.cleaned` files into its directory.
+        if (std::any_of(_compacting.begin(), _compacting.end(),
+                        [&](const auto& c) { return c.second.log == d.log; })) {
+            return false;
+        }
         if (auto r = _logs.remove(d.tp); !r) {
             SLUICE_LOG(error, "broker", "deleting partition %s-%d failed: %s", d.tp.topic.c_str(),
                        d.tp.partition, storage::describe(r.error()));

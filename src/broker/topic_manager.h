@@ -17,6 +17,7 @@
 #include "partition.h"
 #include "sluice/protocol/kafka_error.h"
 #include "sluice/protocol/wire.h"
+#include "sluice/storage/cleaner_thread.h"
 #include "sluice/storage/log_manager.h"
 #include "topic_config.h"
 
@@ -59,9 +60,15 @@ class topic_manager {
                                               bool validate_only, int64_t now_ms);
 
     size_t apply_retention(int64_t now_ms) { return _logs.apply_retention(now_ms); }
-    /// One compaction pass over every log whose topic has cleanup.policy containing
-    /// compact (log::compact: synchronous, blocks the shard). Returns segments rewritten.
+    /// Start a compaction pass on the cleaner thread for every log whose topic has
+    /// cleanup.policy containing compact and that has no pass running (compaction.h).
+    /// Returns the passes started.
     size_t compact(int64_t now_ms);
+    /// Swap in what the cleaner thread finished (from the housekeeping tick). Returns the
+    /// segments rewritten.
+    size_t finish_compactions();
+    /// Passes started and not finished yet.
+    size_t compactions_running() const { return _compacting.size(); }
     /// Forget idempotent producers silent for producer.id.expiration.ms, in every log.
     size_t expire_producers(int64_t now_wall_ms);
     /// Remove the files of deleted partitions whose last writes have finished.
@@ -82,6 +89,10 @@ class topic_manager {
         storage::log* log;
     };
     std::vector<doomed_log> _doomed;
+    // Compaction passes on the cleaner thread, by tag; a log has at most one.
+    std::map<uint64_t, doomed_log> _compacting;
+    uint64_t _next_compaction_tag = 1;
+    std::unique_ptr<storage::cleaner_thread> _cleaner;  // started with the first pass
 };
 
 }  // namespace sluice::broker

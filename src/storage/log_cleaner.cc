@@ -9,6 +9,8 @@
 //    min.cleanable.dirty.ratio nothing happens.
 // 3. An offset map key -> latest offset is built over the whole range (Kafka builds it
 //    over the dirty part only, bounded by dedupe buffer memory; ours is unbounded).
+//    Steps 3 and 4 are compaction_job::run(), which may run on a cleaner thread: it reads
+//    the range's files through the fds it holds and writes only `.cleaned` files.
 // 4. Each segment of the range is rewritten into `<base>.log.cleaned`, keeping in each
 //    uncompressed batch the records that are the latest for their key (records without a
 //    key are kept). A tombstone (null value) also goes once its segment's newest batch is
@@ -18,10 +20,11 @@
 //    control and transactional batches are copied as they are (no codecs yet, and the
 //    transaction markers need the transaction work). Segments are not merged (Kafka
 //    groups small neighbours into one cleaned segment; a later improvement).
-// 5. Crash-safe swap, Kafka's way: every `.cleaned` file is fsynced, then the cleaner
-//    checkpoint is written (before any gap becomes visible: recovery accepts a gap
-//    between segments only below it), then per segment: rename `.cleaned` -> `.swap`,
-//    fsync the directory, unlink the old .index, .timeindex and .log, rename `.swap` ->
+// 5. (log::finish_compaction, on the shard, only if the range's segments are still the
+//    files the job read.) Crash-safe swap, Kafka's way: every `.cleaned` file is fsynced, then the
+//    cleaner checkpoint is written (before any gap becomes visible: recovery accepts a gap between
+//    segments only below it), then per segment: rename `.cleaned` -> `.swap`, fsync the directory,
+//    unlink the old .index, .timeindex and .log, rename `.swap` ->
 //    `.log`, fsync the directory, and reopen it (the indexes, a cache of the .log, are
 //    rebuilt from it rather than swapped along). At open, list_segments deletes
 //    `.cleaned` files and completes any `.swap` (log_recovery.cc).
@@ -90,21 +93,29 @@ bool write_all(int fd, const uint8_t* p, size_t len) {
     return true;
 }
 
-/// Calls visit(bytes) for every batch of the segment, in order.
+/// Calls visit(bytes) for every whole batch of the segment's first `seg.bytes`, in order.
 template <class Visit>
-result<void> for_each_batch(const segment& seg, Visit&& visit) {
-    std::vector<uint8_t> buf;
+result<void> for_each_batch(const compaction_segment& seg, std::vector<uint8_t>& buf,
+                            Visit&& visit) {
     uint64_t pos = 0;
-    const uint64_t end = seg.written_bytes();
-    while (auto h = seg.read_header(pos, end)) {
-        buf.resize(h->size_bytes);
-        if (!pread_all(seg.fd(), buf.data(), buf.size(), pos)) {
+    const int fd = seg.file->fd.get();
+    while (pos + batch_header_bytes <= seg.bytes) {
+        uint8_t head[batch_log_overhead_bytes];
+        if (!pread_all(fd, head, sizeof head, pos)) {
             SLUICE_LOG(error, "storage", "cleaner: read of %s at %" PRIu64 " failed",
-                       seg.file()->path.c_str(), pos);
+                       seg.file->path.c_str(), pos);
+            return fail(errc::io_error);
+        }
+        auto size = peek_batch_size({head, sizeof head});
+        if (!size || pos + *size > seg.bytes) break;
+        buf.resize(*size);
+        if (!pread_all(fd, buf.data(), buf.size(), pos)) {
+            SLUICE_LOG(error, "storage", "cleaner: read of %s at %" PRIu64 " failed",
+                       seg.file->path.c_str(), pos);
             return fail(errc::io_error);
         }
         if (auto r = visit(std::span<const uint8_t>(buf)); !r) return r;
-        pos += h->size_bytes;
+        pos += *size;
     }
     return {};
 }
@@ -222,12 +233,10 @@ result<void> log::swap_in_cleaned(int64_t base) {
     return {};
 }
 
-result<cleaner_stats> log::compact(int64_t now_ms) {
-    if (_offline) return fail(errc::log_offline);
-    cleaner_stats st;
-    if (!_cfg.cleanup_policy_compact) return st;
+std::unique_ptr<compaction_job> log::begin_compaction(int64_t now_ms, double* dirty_ratio) {
+    if (_offline || !_cfg.cleanup_policy_compact) return nullptr;
     // 1. The cleanable range: closed, written and synced, older than the lag.
-    std::vector<segment*> range;
+    auto job = std::make_unique<compaction_job>();
     for (auto it = _segments.begin(); std::next(it) != _segments.end(); ++it) {
         segment& seg = *it->second;
         const bool durable = seg.written_bytes() == seg.accepted_bytes() &&
@@ -235,67 +244,155 @@ result<cleaner_stats> log::compact(int64_t now_ms) {
         const bool too_young = _cfg.min_compaction_lag_ms > 0 && seg.max_timestamp() >= 0 &&
                                now_ms - seg.max_timestamp() < _cfg.min_compaction_lag_ms;
         if (!durable || too_young) break;
-        range.push_back(&seg);
+        job->range.push_back(
+            {seg.base_offset(), seg.file(), seg.written_bytes(), seg.max_timestamp()});
+        job->range_end = std::next(it)->first;
     }
-    if (range.empty()) return st;
-    const int64_t range_end = std::next(_segments.find(range.back()->base_offset()))->first;
+    if (job->range.empty()) return nullptr;
     // 2. The dirty ratio.
     uint64_t total = 0, dirty = 0;
-    for (segment* seg : range) {
-        total += seg->written_bytes();
-        if (seg->base_offset() >= _cleaner_checkpoint) dirty += seg->written_bytes();
+    for (const auto& seg : job->range) {
+        total += seg.bytes;
+        if (seg.base_offset >= _cleaner_checkpoint) dirty += seg.bytes;
     }
-    if (dirty == 0 || total == 0) return st;
-    st.dirty_ratio = static_cast<double>(dirty) / static_cast<double>(total);
-    if (st.dirty_ratio < _cfg.min_cleanable_dirty_ratio) return st;
+    if (dirty == 0 || total == 0) return nullptr;
+    job->stats.dirty_ratio = static_cast<double>(dirty) / static_cast<double>(total);
+    if (dirty_ratio) *dirty_ratio = job->stats.dirty_ratio;
+    if (job->stats.dirty_ratio < _cfg.min_cleanable_dirty_ratio) return nullptr;
+    job->dir = _dir;
+    job->now_ms = now_ms;
+    job->delete_retention_ms = _cfg.delete_retention_ms;
+    return job;
+}
+
+void compaction_job::run() {
+    auto cancelled = [&] { return cancel && cancel->load(std::memory_order_relaxed); };
     // 3. The offset map.
     offset_map latest;
-    for (segment* seg : range) {
-        auto r = for_each_batch(*seg, [&](std::span<const uint8_t> batch) -> result<void> {
+    std::vector<uint8_t> buf;
+    for (const auto& seg : range) {
+        if (cancelled()) {
+            error = errc::not_found;
+            return;
+        }
+        auto r = for_each_batch(seg, buf, [&](std::span<const uint8_t> batch) -> result<void> {
             if (!walkable(record_batch_view(batch))) return {};
             return for_each_record(batch, [&](const record_view& rec) {
                 if (rec.key) latest[key_of(*rec.key)] = rec.offset;
             });
         });
-        if (!r) return fail(r.error());
+        if (!r) {
+            error = r.error();
+            return;
+        }
     }
-    // 4. Write the cleaned copies.
-    std::vector<int64_t> rewritten;
+    // 4. Write the cleaned copies, 1 MiB at a time.
+    constexpr size_t flush_bytes = 1 << 20;
     std::vector<uint8_t> out;
-    for (segment* seg : range) {
+    for (const auto& seg : range) {
+        if (cancelled()) {
+            error = errc::not_found;
+            discard();
+            return;
+        }
         out.clear();
         const bool drop_tombstones =
-            seg->max_timestamp() >= 0 && now_ms - seg->max_timestamp() > _cfg.delete_retention_ms;
-        const uint64_t removed_before = st.records_removed + st.tombstones_removed;
-        auto r = for_each_batch(*seg, [&](std::span<const uint8_t> batch) {
-            return clean_batch(batch, latest, drop_tombstones, out, st);
-        });
-        if (!r) return fail(r.error());
-        if (st.records_removed + st.tombstones_removed == removed_before) continue;
-        // A whole segment in memory: segments are at most segment.bytes (a streaming
-        // writer is a later improvement for 1 GiB segments).
-        const auto path = _dir / (segment::file_name(seg->base_offset(), ".log") + ".cleaned");
+            seg.max_timestamp >= 0 && now_ms - seg.max_timestamp > delete_retention_ms;
+        const uint64_t removed_before = stats.records_removed + stats.tombstones_removed;
+        const auto path = dir / (segment::file_name(seg.base_offset, ".log") + ".cleaned");
         auto fd = open_file(path, O_RDWR | O_CREAT | O_TRUNC);
-        if (!fd) return fail(fd.error());
-        if (!write_all(fd->get(), out.data(), out.size()) || ::fdatasync(fd->get()) != 0) {
-            SLUICE_LOG(error, "storage", "cleaner: writing %s failed: %s", path.c_str(),
-                       std::strerror(errno));
-            return fail(errc::io_error);
+        if (!fd) {
+            error = fd.error();
+            discard();
+            return;
         }
-        st.bytes_before += seg->written_bytes();
-        st.bytes_after += out.size();
-        rewritten.push_back(seg->base_offset());
+        uint64_t written = 0;
+        auto flush = [&]() -> result<void> {
+            if (!write_all(fd->get(), out.data(), out.size())) {
+                SLUICE_LOG(error, "storage", "cleaner: writing %s failed: %s", path.c_str(),
+                           std::strerror(errno));
+                return fail(errc::io_error);
+            }
+            written += out.size();
+            out.clear();
+            return {};
+        };
+        auto r = for_each_batch(seg, buf, [&](std::span<const uint8_t> batch) -> result<void> {
+            if (auto c = clean_batch(batch, latest, drop_tombstones, out, stats); !c) return c;
+            return out.size() >= flush_bytes ? flush() : result<void>{};
+        });
+        if (r) r = flush();
+        if (!r) {
+            error = r.error();
+            std::error_code ec;
+            std::filesystem::remove(path, ec);
+            discard();
+            return;
+        }
+        if (stats.records_removed + stats.tombstones_removed == removed_before) {
+            std::error_code ec;
+            std::filesystem::remove(path, ec);  // nothing to clean in this one
+            continue;
+        }
+        if (::fdatasync(fd->get()) != 0) {
+            SLUICE_LOG(error, "storage", "cleaner: fdatasync of %s failed: %s", path.c_str(),
+                       std::strerror(errno));
+            error = errc::io_error;
+            discard();
+            return;
+        }
+        stats.bytes_before += seg.bytes;
+        stats.bytes_after += written;
+        rewritten.push_back(seg.base_offset);
+    }
+}
+
+void compaction_job::discard() {
+    std::error_code ec;
+    for (int64_t base : rewritten) {
+        std::filesystem::remove(dir / (segment::file_name(base, ".log") + ".cleaned"), ec);
+    }
+    rewritten.clear();
+}
+
+result<cleaner_stats> log::finish_compaction(compaction_job& job) {
+    if (job.error) {
+        job.discard();
+        return fail(*job.error);
+    }
+    if (_offline) {
+        job.discard();
+        return fail(errc::log_offline);
+    }
+    // The files the job read must still be the range: retention, DeleteRecords or a
+    // truncation may have removed some meanwhile, and the log end must be past it.
+    bool unchanged = _next_offset >= job.range_end;
+    for (const auto& seg : job.range) {
+        auto it = _segments.find(seg.base_offset);
+        unchanged = unchanged && it != _segments.end() && it->second->file() == seg.file &&
+                    it->second->written_bytes() == seg.bytes && std::next(it) != _segments.end();
+    }
+    if (!unchanged) {
+        SLUICE_LOG(info, "storage", "%s: segments changed during compaction; the pass is dropped",
+                   _dir.c_str());
+        job.discard();
+        return cleaner_stats{};
     }
     // 5. Checkpoint first (recovery allows gaps below it), then the swaps.
-    if (auto r = write_cleaner_checkpoint(range_end); !r) return fail(r.error());
-    for (int64_t base : rewritten) {
+    cleaner_stats st = job.stats;
+    if (auto r = write_cleaner_checkpoint(job.range_end); !r) {
+        job.discard();
+        return fail(r.error());
+    }
+    for (int64_t base : job.rewritten) {
         if (auto r = swap_in_cleaned(base); !r) {
             go_offline(r.error());
             return fail(r.error());
         }
         ++st.segments_rewritten;
     }
-    if (!rewritten.empty()) {
+    job.rewritten.clear();
+    if (st.segments_rewritten > 0) {
         SLUICE_LOG(info, "storage",
                    "%s: compacted %zu segment(s), %" PRIu64 " -> %" PRIu64 " bytes, %" PRIu64
                    " records and %" PRIu64 " tombstones removed",
@@ -303,6 +400,15 @@ result<cleaner_stats> log::compact(int64_t now_ms) {
                    st.records_removed, st.tombstones_removed);
     }
     return st;
+}
+
+result<cleaner_stats> log::compact(int64_t now_ms) {
+    if (_offline) return fail(errc::log_offline);
+    cleaner_stats skipped;
+    auto job = begin_compaction(now_ms, &skipped.dirty_ratio);
+    if (!job) return skipped;  // with the dirty ratio that was too low, if that was why
+    job->run();
+    return finish_compaction(*job);
 }
 
 }  // namespace sluice::storage

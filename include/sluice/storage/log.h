@@ -31,6 +31,7 @@
 
 #include "sluice/io/reactor.h"
 #include "sluice/io/write_all_op.h"
+#include "sluice/storage/compaction.h"
 #include "sluice/storage/errc.h"
 #include "sluice/storage/log_config.h"
 #include "sluice/storage/producer_state.h"
@@ -79,16 +80,6 @@ struct read_slice {
     int64_t next_offset = 0;   // offset after the last batch in the slice
 };
 
-/// What one log::compact pass did.
-struct cleaner_stats {
-    double dirty_ratio = 0;         // of the cleanable range before the pass
-    size_t segments_rewritten = 0;  // segments swapped for a cleaned copy
-    uint64_t bytes_before = 0;      // of the rewritten segments
-    uint64_t bytes_after = 0;
-    uint64_t records_removed = 0;     // superseded by a later record with the same key
-    uint64_t tombstones_removed = 0;  // past delete.retention.ms
-};
-
 struct append_info {
     int64_t base_offset;
     int64_t last_offset;
@@ -133,10 +124,12 @@ class log {
     /// Compaction (cleanup.policy=compact, Kafka's LogCleaner), see log_cleaner.cc: keep
     /// only the latest record per key in the closed, durable segments that are older than
     /// min.compaction.lag.ms, once their dirty ratio reaches min.cleanable.dirty.ratio.
-    /// Never touches the active segment. Synchronous: it reads and rewrites segments and
-    /// fsyncs on the calling thread, so it blocks the shard for the whole pass (called
-    /// from a timer; a background cleaner thread is a later improvement, issue 5).
-    /// Crash-safe: a kill at any point leaves every key's latest record readable.
+    /// Never touches the active segment. Crash-safe: a kill at any point leaves every
+    /// key's latest record readable. In three steps (compaction.h) so that the reading and
+    /// rewriting can run on a cleaner thread; compact() does all three here and now.
+    /// nullptr when there is nothing to do; `dirty_ratio` (if given) gets the range's.
+    std::unique_ptr<compaction_job> begin_compaction(int64_t now_ms, double* dirty_ratio = nullptr);
+    result<cleaner_stats> finish_compaction(compaction_job& job);
     result<cleaner_stats> compact(int64_t now_ms);
     /// Forget idempotent producers whose last batch is older than `expiration_ms`
     /// (producer.id.expiration.ms); returns how many.

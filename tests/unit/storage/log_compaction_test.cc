@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include <thread>
+
 #include "log_test_util.h"
+#include "sluice/storage/cleaner_thread.h"
 #include "sluice/storage/record_reader.h"
 
 namespace sluice::storage::testing {
@@ -215,6 +218,83 @@ TEST_F(log_compaction_test, retention_deletes_only_with_delete_policy) {
     n = _log->apply_retention(now_ms + 10'000);
     ASSERT_TRUE(n);
     EXPECT_EQ(*n, 1u);
+}
+
+// The pass's middle runs on another thread while the shard keeps appending and rolling:
+// the result is the same as a synchronous pass over the range it started with.
+TEST_F(log_compaction_test, pass_runs_on_a_thread_while_appends_continue) {
+    open_fresh(compact_cfg());
+    for (int i = 0; i < 6; ++i) append({{"k", "v" + std::to_string(i)}, {"x", "x"}}, now_ms);
+    append({{"end", "1"}}, now_ms);
+    auto job = _log->begin_compaction(now_ms);
+    ASSERT_TRUE(job);
+    std::thread worker([&] { job->run(); });
+    for (int i = 6; i < 10; ++i) append({{"k", "v" + std::to_string(i)}}, now_ms);
+    worker.join();
+    auto st = _log->finish_compaction(*job);
+    ASSERT_TRUE(st);
+    EXPECT_GT(st->segments_rewritten, 0u);
+    // Within the range only the newest "k" and "x" of the range survive; later batches
+    // are untouched (a later pass covers them).
+    std::map<std::string, std::string> last;
+    size_t ks = 0;
+    for (const rec& r : records()) {
+        last[r.key] = *r.value;
+        ks += r.key == "k";
+    }
+    EXPECT_EQ(last["k"], "v9");
+    EXPECT_EQ(last["x"], "x");
+    EXPECT_EQ(ks, 1u + 4u);  // v5 (newest in the range) and v6..v9 after it
+    for (const auto& e : fs::directory_iterator(_dir)) EXPECT_NE(e.path().extension(), ".cleaned");
+}
+
+// Retention or truncation while a pass runs: the pass is dropped, nothing is lost.
+TEST_F(log_compaction_test, pass_dropped_when_the_range_changed_meanwhile) {
+    open_fresh(compact_cfg());
+    for (int i = 0; i < 6; ++i) append({{"k", "v" + std::to_string(i)}}, now_ms);
+    append({{"end", "1"}}, now_ms);
+    auto job = _log->begin_compaction(now_ms);
+    ASSERT_TRUE(job);
+    job->run();
+    ASSERT_FALSE(job->rewritten.empty());
+    ASSERT_TRUE(_log->truncate_to(3));
+    const auto before = records();
+    auto st = _log->finish_compaction(*job);
+    ASSERT_TRUE(st);
+    EXPECT_EQ(st->segments_rewritten, 0u);
+    EXPECT_EQ(records(), before);
+    for (const auto& e : fs::directory_iterator(_dir)) EXPECT_NE(e.path().extension(), ".cleaned");
+}
+
+TEST_F(log_compaction_test, cleaner_thread_runs_jobs_and_discards_on_destruction) {
+    open_fresh(compact_cfg());
+    for (int i = 0; i < 6; ++i) append({{"k", "v" + std::to_string(i)}}, now_ms);
+    append({{"end", "1"}}, now_ms);
+    {
+        cleaner_thread t;
+        t.submit(_log->begin_compaction(now_ms), 42);
+        EXPECT_EQ(t.outstanding(), 1u);
+        std::vector<cleaner_thread::finished> done;
+        for (int i = 0; i < 1000 && done.empty(); ++i) {
+            done = t.take_finished();
+            if (done.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        ASSERT_EQ(done.size(), 1u);
+        EXPECT_EQ(done[0].tag, 42u);
+        EXPECT_EQ(t.outstanding(), 0u);
+        auto st = _log->finish_compaction(*done[0].job);
+        ASSERT_TRUE(st);
+        EXPECT_GT(st->segments_rewritten, 0u);
+    }
+    for (int i = 6; i < 12; ++i) append({{"k", "v" + std::to_string(i)}}, now_ms);
+    append({{"end", "2"}}, now_ms);
+    {
+        cleaner_thread t;
+        t.submit(_log->begin_compaction(now_ms), 7);
+        // Destroyed with the job running or done but never taken: its files go.
+    }
+    for (const auto& e : fs::directory_iterator(_dir)) EXPECT_NE(e.path().extension(), ".cleaned");
+    EXPECT_EQ(records().back().value, "2");
 }
 
 // A crash at each step of the swap, left on disk exactly as a kill would leave it.
