@@ -16,6 +16,7 @@
 
 extern "C" int sluice_fuzz_request_decoder(const uint8_t* data, size_t size);
 extern "C" int sluice_fuzz_batch_validator(const uint8_t* data, size_t size);
+extern "C" int sluice_fuzz_codec_decompress(const uint8_t* data, size_t size);
 
 namespace {
 
@@ -57,6 +58,10 @@ TEST(fuzz_corpus_replay, request_decoder) {
 
 TEST(fuzz_corpus_replay, batch_validator) {
     replay("batch_validator", sluice_fuzz_batch_validator);
+}
+
+TEST(fuzz_corpus_replay, codec_decompress) {
+    replay("codec_decompress", sluice_fuzz_codec_decompress);
 }
 
 }  // namespace
