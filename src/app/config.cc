@@ -3,6 +3,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "topic_config.h"
+
 namespace sluice::app {
 
 namespace {
@@ -121,6 +123,22 @@ void apply_setting(broker_config& cfg, const std::string& key, const std::string
         b.group_min_session_timeout_ms = static_cast<int32_t>(parse_int(key, value, 1));
     } else if (key == "group.max.session.timeout.ms") {
         b.group_max_session_timeout_ms = static_cast<int32_t>(parse_int(key, value, 1));
+    } else if (key == "compression.type") {
+        if (value != "producer" && broker::compression_type_id(value) < 0) {
+            throw config_error("setting " + key + "=" + value +
+                               ": must be producer, uncompressed, gzip, snappy, lz4 or zstd");
+        }
+        l.compression = broker::compression_type_id(value);
+    } else if (key == "compression.gzip.level") {
+        l.compression_gzip_level = static_cast<int>(parse_int(key, value, -1));
+        if (l.compression_gzip_level == 0 || l.compression_gzip_level > 9) {
+            throw config_error("setting " + key + "=" + value + ": 1 to 9, or -1");
+        }
+    } else if (key == "compression.zstd.level") {
+        l.compression_zstd_level = static_cast<int>(parse_int(key, value, -131072));
+        if (l.compression_zstd_level > 22) {
+            throw config_error("setting " + key + "=" + value + ": -131072 to 22");
+        }
     } else if (key == "log.message.timestamp.type") {
         if (value != "CreateTime" && value != "LogAppendTime") {
             throw config_error("setting " + key + "=" + value +

@@ -8,6 +8,7 @@ protocol::kafka_error to_kafka_error(storage::errc e) {
         case storage::errc::batch_too_short:
         case storage::errc::batch_length_mismatch:
         case storage::errc::crc_mismatch:
+        case storage::errc::corrupt_compression:
             return kafka_error::corrupt_message;
         case storage::errc::unsupported_magic:
             return kafka_error::unsupported_for_message_format;

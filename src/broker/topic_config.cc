@@ -27,9 +27,14 @@ const std::vector<known_config>& topic_configs() {
          {"delete", "compact", "compact,delete", "delete,compact"}},
         {"compression.type",
          kind::string,
-         "codec batches are stored in; producer keeps them as sent (recompression arrives with the "
-         "codecs work)",
+         "codec batches are stored in: producer keeps them as sent, a codec (or uncompressed) "
+         "makes the broker recompress batches that arrive in another",
          {"producer", "uncompressed", "zstd", "gzip", "lz4", "snappy"}},
+        {"compression.gzip.level",
+         kind::int32,
+         "gzip level when recompressing (1-9, -1 default)",
+         {}},
+        {"compression.zstd.level", kind::int32, "zstd level when recompressing (-131072-22)", {}},
         {"max.message.bytes", kind::int32, "largest record batch accepted", {}},
         {"message.timestamp.type",
          kind::string,
@@ -92,7 +97,9 @@ std::optional<double> parse_ratio(const std::string& v) {
 std::string default_value(const broker_options& b, const std::string& key) {
     const auto& l = b.log;
     if (key == "cleanup.policy") return "delete";
-    if (key == "compression.type") return "producer";
+    if (key == "compression.type") return compression_type_name(l.compression);
+    if (key == "compression.gzip.level") return std::to_string(l.compression_gzip_level);
+    if (key == "compression.zstd.level") return std::to_string(l.compression_zstd_level);
     if (key == "max.message.bytes") return std::to_string(l.max_message_bytes);
     if (key == "message.timestamp.type") return l.log_append_time ? "LogAppendTime" : "CreateTime";
     if (key == "retention.bytes") return std::to_string(l.retention_bytes);
@@ -130,6 +137,20 @@ int8_t type_code(kind k) {
 
 }  // namespace
 
+int8_t compression_type_id(const std::string& name) {
+    if (name == "uncompressed") return 0;
+    if (name == "gzip") return 1;
+    if (name == "snappy") return 2;
+    if (name == "lz4") return 3;
+    if (name == "zstd") return 4;
+    return -1;  // producer
+}
+
+std::string compression_type_name(int8_t id) {
+    static const char* names[] = {"uncompressed", "gzip", "snappy", "lz4", "zstd"};
+    return id >= 0 && id <= 4 ? names[id] : "producer";
+}
+
 std::optional<std::string> validate_topic_config(const std::string& key, const std::string& value) {
     const known_config* c = find_config(key);
     if (!c) return "unknown topic config " + key;
@@ -144,6 +165,14 @@ std::optional<std::string> validate_topic_config(const std::string& key, const s
             auto v = parse_long(value);
             if (!v) return key + "=" + value + " is not an integer";
             int64_t min = (key == "retention.ms" || key == "retention.bytes") ? -1 : 0;
+            if (key == "compression.gzip.level") {
+                if (*v != -1 && (*v < 1 || *v > 9)) return key + "=" + value + ": 1 to 9, or -1";
+                return std::nullopt;
+            }
+            if (key == "compression.zstd.level") {
+                if (*v < -131072 || *v > 22) return key + "=" + value + ": -131072 to 22";
+                return std::nullopt;
+            }
             if (key == "segment.bytes") min = 14;
             if (key == "min.insync.replicas" || key == "segment.ms" || key == "segment.index.bytes")
                 min = 1;
@@ -181,6 +210,11 @@ storage::log_config effective_log_config(const broker_options& broker, const con
     if (auto it = topic.find("message.timestamp.type"); it != topic.end()) {
         l.log_append_time = it->second == "LogAppendTime";
     }
+    if (auto it = topic.find("compression.type"); it != topic.end()) {
+        l.compression = compression_type_id(it->second);
+    }
+    if (auto v = num("compression.gzip.level")) l.compression_gzip_level = static_cast<int>(*v);
+    if (auto v = num("compression.zstd.level")) l.compression_zstd_level = static_cast<int>(*v);
     if (auto it = topic.find("cleanup.policy"); it != topic.end()) {
         l.cleanup_policy_compact = it->second.find("compact") != std::string::npos;
         l.cleanup_policy_delete = it->second.find("delete") != std::string::npos;

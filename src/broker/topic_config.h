@@ -14,6 +14,11 @@ namespace sluice::broker {
 
 using config_map = std::map<std::string, std::string>;
 
+/// compression.type values <-> log_config::compression (-1 producer, 0 uncompressed, 1 gzip,
+/// 2 snappy, 3 lz4, 4 zstd). An unknown name is "producer".
+int8_t compression_type_id(const std::string& name);
+std::string compression_type_name(int8_t id);
+
 /// Why a topic config is refused, in words for the error_message field; nullopt if valid.
 std::optional<std::string> validate_topic_config(const std::string& key, const std::string& value);
 

@@ -20,6 +20,8 @@ const char* describe(errc e) {
             return "record offset deltas are not 0,1,2,...";
         case errc::batch_too_large:
             return "record batch larger than max.message.bytes";
+        case errc::corrupt_compression:
+            return "compressed records do not decompress (damaged, or larger than 64 MiB)";
         case errc::out_of_order_sequence:
             return "producer sequence number out of order";
         case errc::invalid_producer_epoch:

@@ -50,7 +50,10 @@ result<void> log::roll(int64_t now_ms) {
 
 result<append_info> log::append(std::span<uint8_t> batch, append_waiter* waiter, int64_t now_ms) {
     if (_offline) return fail(errc::log_offline);
-    auto info = validate_batch(batch, _cfg.max_message_bytes);
+    // A batch to recompress has its records checked while it is recompressed.
+    const bool recompress = _cfg.compression >= 0;
+    auto info = validate_batch(batch, _cfg.max_message_bytes, offset_rule::dense,
+                               recompress ? compressed_records::skip : compressed_records::check);
     if (!info) return fail(info.error());
     producer_batch_header producer{info->producer_id, info->producer_epoch, info->base_sequence,
                                    info->last_offset_delta, info->max_timestamp};
@@ -68,6 +71,28 @@ result<append_info> log::append(std::span<uint8_t> batch, append_waiter* waiter,
             return append_info{original->first_offset, original->last_offset, true};
         }
     }
+    std::shared_ptr<std::vector<uint8_t>> owned;
+    if (recompress) {
+        // compression.type names a codec: the batch is rewritten into it (also from the
+        // same codec, which re-checks the records on the way; Kafka skips that copy).
+        owned = std::make_shared<std::vector<uint8_t>>();
+        const auto target = static_cast<uint8_t>(_cfg.compression);
+        const int level = target == 1   ? _cfg.compression_gzip_level
+                          : target == 4 ? _cfg.compression_zstd_level
+                                        : 0;
+        if (static_cast<uint8_t>(info->compression) == target) {
+            auto checked = validate_batch(batch, _cfg.max_message_bytes);
+            if (!checked) return fail(checked.error());
+            owned.reset();
+        } else {
+            if (auto r = recompress_batch(batch, target, level, *owned); !r) return fail(r.error());
+            auto again = validate_batch(*owned, _cfg.max_message_bytes, offset_rule::dense,
+                                        compressed_records::skip);
+            if (!again) return fail(again.error());
+            info = again;
+            batch = std::span<uint8_t>(*owned);
+        }
+    }
     if (should_roll(batch.size(), _cfg.log_append_time ? now_ms : info->max_timestamp, now_ms)) {
         if (auto r = roll(now_ms); !r) return fail(r.error());
     }
@@ -82,7 +107,7 @@ result<append_info> log::append(std::span<uint8_t> batch, append_waiter* waiter,
     _next_offset = info->last_offset() + 1;
     producer.max_timestamp = info->max_timestamp;
     _producers.update(producer, info->base_offset);
-    _pending.push_back({&seg, {batch.data(), batch.size()}, _next_offset});
+    _pending.push_back({&seg, {batch.data(), batch.size()}, _next_offset, std::move(owned)});
     ++_stats.batches;
     if (waiter) {
         waiter->_end_offset = _next_offset;

@@ -12,14 +12,15 @@
 //    Steps 3 and 4 are compaction_job::run(), which may run on a cleaner thread: it reads
 //    the range's files through the fds it holds and writes only `.cleaned` files.
 // 4. Each segment of the range is rewritten into `<base>.log.cleaned`, keeping in each
-//    uncompressed batch the records that are the latest for their key (records without a
+//    batch the records that are the latest for their key (records without a
 //    key are kept). A tombstone (null value) also goes once its segment's newest batch is
 //    older than delete.retention.ms. A batch keeping some records is re-encoded with its
-//    original baseOffset, lastOffsetDelta, producer fields and the survivors' own offsets;
-//    a batch keeping none is dropped; a batch keeping all is copied as it is. Compressed,
-//    control and transactional batches are copied as they are (no codecs yet, and the
-//    transaction markers need the transaction work). Segments are not merged (Kafka
-//    groups small neighbours into one cleaned segment; a later improvement).
+//    original baseOffset, lastOffsetDelta, producer fields and the survivors' own offsets
+//    (compressed again in its codec when it came compressed); a batch keeping none is
+//    dropped; a batch keeping all is copied as it is. Control and transactional batches
+//    are copied as they are (the transaction markers need the transaction work).
+//    Segments are not merged (Kafka groups small neighbours into one cleaned segment; a
+//    later improvement).
 // 5. (log::finish_compaction, on the shard, only if the range's segments are still the
 //    files the job read.) Crash-safe swap, Kafka's way: every `.cleaned` file is fsynced, then the
 //    cleaner checkpoint is written (before any gap becomes visible: recovery accepts a gap between
@@ -44,6 +45,7 @@
 #include <vector>
 
 #include "sluice/common/logger.h"
+#include "sluice/compression/codec.h"
 #include "sluice/storage/log.h"
 #include "sluice/storage/offset_checkpoint.h"
 #include "sluice/storage/record_batch_builder.h"
@@ -121,7 +123,7 @@ result<void> for_each_batch(const compaction_segment& seg, std::vector<uint8_t>&
 }
 
 bool walkable(const record_batch_view& v) {
-    return v.compression() == compression_type::none && !v.is_control() && !v.is_transactional();
+    return !v.is_control() && !v.is_transactional();
 }
 
 using offset_map = std::unordered_map<std::string, int64_t>;
@@ -175,6 +177,16 @@ result<void> clean_batch(std::span<const uint8_t> batch, const offset_map& lates
         b.add_at(static_cast<int32_t>(r.offset - v.base_offset()), r.key, r.value, ts, headers);
     }
     auto bytes = b.build();
+    if (v.compression() != compression_type::none) {
+        // Back into the producer's codec, at the codec's default level.
+        const auto codec = static_cast<uint8_t>(v.compression());
+        std::vector<uint8_t> again;
+        auto r =
+            recompress_batch(bytes, codec, compression::level_default(compression::codec(codec)),
+                             again, offset_rule::compacted);
+        if (!r) return r;
+        bytes = std::move(again);
+    }
     out.insert(out.end(), bytes.begin(), bytes.end());
     return {};
 }

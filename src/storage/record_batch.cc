@@ -2,7 +2,9 @@
 
 #include "record_field_reader.h"
 #include "sluice/common/crc32c.h"
+#include "sluice/common/endian.h"
 #include "sluice/common/varint.h"
+#include "sluice/compression/codec.h"
 
 namespace sluice::storage {
 
@@ -91,7 +93,7 @@ batch_info info_of(const record_batch_view& v) {
 }  // namespace
 
 result<batch_info> validate_batch(std::span<const uint8_t> bytes, size_t max_batch_bytes,
-                                  offset_rule rule) {
+                                  offset_rule rule, compressed_records compressed) {
     if (bytes.size() < batch_header_bytes) return fail(errc::batch_too_short);
     const record_batch_view view(bytes);
     const int32_t length = view.batch_length();
@@ -125,15 +127,69 @@ result<batch_info> validate_batch(std::span<const uint8_t> bytes, size_t max_bat
     if (static_cast<uint8_t>(view.compression()) > static_cast<uint8_t>(compression_type::zstd)) {
         return fail(errc::invalid_record);
     }
-    // Compressed records cannot be walked until we have the codecs (issue 6), so for them
-    // only the header rules above are enforced; the CRC still guarantees that the bytes
-    // are what the producer sent.
     if (view.compression() == compression_type::none) {
         auto walked = walk_records(view.records(), count, rule, view.last_offset_delta(),
                                    [](const record_summary&) { return true; });
         if (!walked) return fail(walked.error());
+    } else if (compressed == compressed_records::check) {
+        // Kafka's rule: the records inside must match the outer header (count, offset
+        // deltas), whatever the outer header says. One scratch buffer per thread, given
+        // back when a big batch has passed.
+        thread_local std::vector<uint8_t> plain;
+        auto r = decompress_records(bytes, plain);
+        if (r) {
+            r = walk_records(plain, count, rule, view.last_offset_delta(),
+                             [](const record_summary&) { return true; });
+        }
+        if (plain.capacity() > (8u << 20)) std::vector<uint8_t>().swap(plain);
+        if (!r) return fail(r.error());
     }
     return info_of(view);
+}
+
+result<void> decompress_records(std::span<const uint8_t> batch, std::vector<uint8_t>& out) {
+    const record_batch_view view(batch);
+    out.clear();
+    if (view.compression() == compression_type::none) {
+        out.assign(view.records().begin(), view.records().end());
+        return {};
+    }
+    auto c = compression::codec_from_id(static_cast<uint8_t>(view.compression()));
+    if (!c) return fail(errc::invalid_record);
+    auto r = compression::decompress(*c, view.records(), out, max_decompressed_records_bytes);
+    if (!r) return fail(errc::corrupt_compression);
+    return {};
+}
+
+result<void> recompress_batch(std::span<const uint8_t> batch, uint8_t target, int level,
+                              std::vector<uint8_t>& out, offset_rule rule) {
+    auto codec = compression::codec_from_id(target);
+    if (!codec) return fail(errc::invalid_record);
+    const record_batch_view view(batch);
+    thread_local std::vector<uint8_t> plain;
+    if (auto r = decompress_records(batch, plain); !r) return r;
+    auto walked = walk_records(plain, view.record_count(), rule, view.last_offset_delta(),
+                               [](const record_summary&) { return true; });
+    if (!walked) return fail(walked.error());
+    out.assign(batch.begin(), batch.begin() + batch_header_bytes);
+    if (*codec == compression::codec::none) {
+        out.insert(out.end(), plain.begin(), plain.end());
+    } else if (!compression::compress(*codec, plain, out, level)) {
+        return fail(errc::invalid_record);  // a level the config check should have refused
+    }
+    if (plain.capacity() > (8u << 20)) std::vector<uint8_t>().swap(plain);
+    if (out.size() - batch_log_overhead_bytes > static_cast<size_t>(INT32_MAX)) {
+        return fail(errc::batch_too_large);
+    }
+    uint8_t* p = out.data();
+    common::store_be32(p + batch_field::batch_length,
+                       static_cast<uint32_t>(out.size() - batch_log_overhead_bytes));
+    uint16_t attrs = common::load_be16(p + batch_field::attributes);
+    attrs = static_cast<uint16_t>((attrs & ~batch_attribute::compression_mask) | target);
+    common::store_be16(p + batch_field::attributes, attrs);
+    common::store_be32(p + batch_field::crc, common::crc32c(p + batch_field::attributes,
+                                                            out.size() - batch_field::attributes));
+    return {};
 }
 
 std::optional<size_t> peek_batch_size(std::span<const uint8_t> prefix) {
@@ -177,23 +233,30 @@ std::optional<timestamp_and_offset> find_record_for_timestamp(std::span<const ui
     const record_batch_view view(batch);
     // LogAppendTime: every record's timestamp is the batch's maxTimestamp (Kafka's
     // DefaultRecordBatch reports it for each record), so the first record decides.
-    // Compressed: the records are out of reach until issue 6 brings codecs, so answer the
-    // base offset; a consumer starting there sees every record at or after target_ts,
-    // plus perhaps some earlier ones of the same batch. Exact after issue 6.
-    if (view.timestamp_type() == timestamp_type::log_append_time ||
-        view.compression() != compression_type::none) {
+    auto whole_batch = [&]() -> std::optional<timestamp_and_offset> {
         if (view.max_timestamp() >= target_ts) {
             return timestamp_and_offset{view.max_timestamp(), view.base_offset()};
         }
         return std::nullopt;
+    };
+    if (view.timestamp_type() == timestamp_type::log_append_time) return whole_batch();
+    std::span<const uint8_t> records = view.records();
+    thread_local std::vector<uint8_t> plain;
+    if (view.compression() != compression_type::none) {
+        // The records inside were checked at append. A batch stored before Sluice had the
+        // codecs was not: if it does not decompress, answer for the whole batch (a consumer
+        // starting at its base offset sees every record at or after target_ts).
+        if (view.max_timestamp() < target_ts) return std::nullopt;
+        if (!decompress_records(batch, plain)) return whole_batch();
+        records = plain;
     }
     // CreateTime: walk the records rather than trusting maxTimestamp, which the producer
     // wrote and we store unchanged. The batch may come from a compacted log (gaps).
     const int64_t base_ts = view.base_timestamp();
     std::optional<timestamp_and_offset> found;
     auto walked =
-        walk_records(view.records(), view.record_count(), offset_rule::compacted,
-                     view.last_offset_delta(), [&](const record_summary& r) {
+        walk_records(records, view.record_count(), offset_rule::compacted, view.last_offset_delta(),
+                     [&](const record_summary& r) {
                          int64_t ts = 0;
                          // A producer may send any delta; saturate rather than overflow.
                          if (__builtin_add_overflow(base_ts, r.timestamp_delta, &ts)) {
@@ -203,6 +266,10 @@ std::optional<timestamp_and_offset> find_record_for_timestamp(std::span<const ui
                          found = timestamp_and_offset{ts, view.base_offset() + r.offset_delta};
                          return false;
                      });
+    if (view.compression() != compression_type::none) {
+        if (plain.capacity() > (8u << 20)) std::vector<uint8_t>().swap(plain);
+        if (!walked) return whole_batch();
+    }
     SLUICE_ASSERT(walked.has_value(), "timestamp lookup in a malformed batch at offset %lld: %s",
                   static_cast<long long>(view.base_offset()), describe(walked.error()));
     return found;

@@ -10,9 +10,14 @@ result<void> for_each_record(std::span<const uint8_t> batch,
                              const std::function<void(const record_view&)>& visit) {
     if (batch.size() < batch_header_bytes) return fail(errc::batch_too_short);
     record_batch_view v(batch);
-    if (v.compression() != compression_type::none) return fail(errc::invalid_record);
     const bool log_append = v.timestamp_type() == timestamp_type::log_append_time;
-    record_field_reader c(batch.data() + batch_header_bytes, batch.data() + batch.size());
+    std::vector<uint8_t> plain;  // a compressed batch's records, alive while visited
+    std::span<const uint8_t> area = v.records();
+    if (v.compression() != compression_type::none) {
+        if (auto r = decompress_records(batch, plain); !r) return fail(r.error());
+        area = plain;
+    }
+    record_field_reader c(area.data(), area.data() + area.size());
     for (int32_t i = 0; i < v.record_count(); ++i) {
         int32_t length = 0, offset_delta = 0, header_count = 0;
         int64_t ts_delta = 0;

@@ -198,7 +198,7 @@ segment_scan segment::recover(const log_config& cfg) {
         // max.message.bytes says. A compacted log holds batches with gaps inside.
         const offset_rule rule =
             cfg.cleanup_policy_compact ? offset_rule::compacted : offset_rule::dense;
-        auto info = validate_batch(buf, SIZE_MAX, rule);
+        auto info = validate_batch(buf, SIZE_MAX, rule, compressed_records::skip);
         if (!info) {
             stop(info.error(), describe(info.error()));
             break;

@@ -11,6 +11,9 @@
 #include <vector>
 
 #include "raw_kafka_client.h"
+#include "sluice/common/crc32c.h"
+#include "sluice/common/endian.h"
+#include "sluice/compression/codec.h"
 #include "sluice/protocol/messages/fetch.h"
 #include "sluice/protocol/messages/list_offsets.h"
 #include "sluice/protocol/messages/produce.h"
@@ -22,6 +25,7 @@ namespace {
 constexpr int32_t message_max_bytes = 16384;
 constexpr int16_t corrupt_message = 2;
 constexpr int16_t message_too_large = 10;
+constexpr int16_t invalid_record = 87;
 constexpr int records_per_batch = 3;
 
 class bad_input_produce : public ::testing::Test {
@@ -187,6 +191,56 @@ TEST_F(bad_input_produce, batch_above_max_message_bytes_is_message_too_large) {
     auto big = storage::make_test_batch(4, 5000, 1'700'000'000'000, 7);
     ASSERT_GT(big.size(), static_cast<size_t>(message_max_bytes));
     expect_refused_without_a_trace("too-large", big, message_too_large);
+}
+
+// --- compressed batches: the records inside are checked, not the outer header alone ---
+
+/// A batch whose records area is `area` in codec `codec_id`, with `count` in the header and
+/// a correct CRC (what a lying or hostile producer can send).
+std::vector<uint8_t> compressed_batch(std::span<const uint8_t> area, uint8_t codec_id,
+                                      int32_t count) {
+    auto b = storage::make_test_batch(1, 10, 1'700'000'000'000, 5);
+    b.resize(storage::batch_header_bytes);
+    b.insert(b.end(), area.begin(), area.end());
+    uint8_t* p = b.data();
+    common::store_be32(p + storage::batch_field::batch_length,
+                       static_cast<uint32_t>(b.size() - storage::batch_log_overhead_bytes));
+    common::store_be16(p + storage::batch_field::attributes, codec_id);
+    common::store_be32(p + storage::batch_field::last_offset_delta,
+                       static_cast<uint32_t>(count - 1));
+    common::store_be32(p + storage::batch_field::record_count, static_cast<uint32_t>(count));
+    common::store_be32(p + storage::batch_field::crc,
+                       common::crc32c(p + storage::batch_field::attributes,
+                                      b.size() - storage::batch_field::attributes));
+    return b;
+}
+
+TEST_F(bad_input_produce, zip_bomb_is_corrupt_message) {
+    // 200 MiB of zeros as one zstd frame of a few KiB: past the 64 MiB bound.
+    std::vector<uint8_t> zeros(200u << 20), area;
+    ASSERT_TRUE(compression::compress(compression::codec::zstd, zeros, area, 19));
+    zeros = {};
+    ASSERT_LT(area.size(), size_t{message_max_bytes});
+    expect_refused_without_a_trace("bomb", compressed_batch(area, 4, 1), corrupt_message);
+}
+
+TEST_F(bad_input_produce, garbage_in_a_gzip_batch_is_corrupt_message) {
+    std::vector<uint8_t> area(300, 0x5a);
+    expect_refused_without_a_trace("garbage", compressed_batch(area, 1, 3), corrupt_message);
+}
+
+TEST_F(bad_input_produce, compressed_batch_with_a_lying_record_count_is_refused) {
+    // Three real records inside, five claimed outside: Kafka refuses it (INVALID_RECORD).
+    auto inner = storage::make_test_batch(3, 50, 1'700'000'000'000, 6);
+    std::vector<uint8_t> area;
+    ASSERT_TRUE(compression::compress(
+        compression::codec::lz4,
+        std::span<const uint8_t>(inner).subspan(storage::batch_header_bytes), area));
+    expect_refused_without_a_trace("liar", compressed_batch(area, 3, 5), invalid_record);
+    // The same records with the true count go in.
+    auto good = produce("liar", compressed_batch(area, 3, 3));
+    ASSERT_TRUE(good);
+    EXPECT_EQ(good->error_code, 0);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@ enum class errc {
     invalid_record,         // a record's framing/varints are malformed or overrun the batch
     offset_delta_mismatch,  // record i does not carry offsetDelta i
     batch_too_large,        // larger than max.message.bytes
+    corrupt_compression,    // compressed records that do not decompress, or to too much
     // Idempotent producers (a batch with a producer id).
     out_of_order_sequence,   // the batch's first sequence does not follow the last one
     invalid_producer_epoch,  // the batch's producer epoch is older than the latest seen

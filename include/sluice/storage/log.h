@@ -176,6 +176,8 @@ class log {
         segment* seg;
         iovec iov;
         int64_t end_offset;
+        /// The bytes iov points at when the log made them (recompression), else null.
+        std::shared_ptr<const std::vector<uint8_t>> owned;
     };
     struct flush_task final : io::task {
         log* owner;

@@ -35,6 +35,14 @@ struct log_config {
     double min_cleanable_dirty_ratio = 0.5;
     /// min.compaction.lag.ms: a segment whose newest batch is younger stays uncompacted.
     int64_t min_compaction_lag_ms = 0;
+    /// compression.type: -1 keeps batches in the codec the producer chose ("producer");
+    /// 0..4 (none/uncompressed, gzip, snappy, lz4, zstd: Kafka's attribute ids) makes the
+    /// log recompress every batch that arrives in another codec.
+    int8_t compression = -1;
+    /// compression.gzip.level (-1: zlib's default) and compression.zstd.level, used when
+    /// recompressing; lz4 uses liblz4's fast mode, Kafka's default.
+    int compression_gzip_level = -1;
+    int compression_zstd_level = 3;
 };
 
 }  // namespace sluice::storage

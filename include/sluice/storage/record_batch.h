@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "sluice/common/assert.h"
 #include "sluice/common/endian.h"
@@ -150,10 +151,38 @@ enum class offset_rule : uint8_t {
     compacted,
 };
 
+/// What to do with the records of a compressed batch.
+enum class compressed_records : uint8_t {
+    /// Decompress them (at most max_decompressed_records_bytes, else corrupt_compression)
+    /// and walk them like an uncompressed batch's, as Kafka validates a producer's batch
+    /// without trusting the outer header.
+    check,
+    /// Header and CRC only: bytes that passed `check` once (recovery, reads).
+    skip,
+};
+
+/// The largest records area a compressed batch may decompress to: a bigger one is refused
+/// as a zip bomb (corrupt_compression, which producers see as CORRUPT_MESSAGE).
+inline constexpr size_t max_decompressed_records_bytes = 64u << 20;
+
 /// Offsets must follow `rule` (dense unless the log is compacted).
-[[nodiscard]] result<batch_info> validate_batch(std::span<const uint8_t> bytes,
-                                                size_t max_batch_bytes,
-                                                offset_rule rule = offset_rule::dense);
+[[nodiscard]] result<batch_info> validate_batch(
+    std::span<const uint8_t> bytes, size_t max_batch_bytes, offset_rule rule = offset_rule::dense,
+    compressed_records compressed = compressed_records::check);
+
+/// The records area of `batch` (which passed validate_batch), decompressed into `out`
+/// (replacing its contents); for an uncompressed batch a copy. corrupt_compression when the
+/// codec refuses it or it exceeds max_decompressed_records_bytes.
+[[nodiscard]] result<void> decompress_records(std::span<const uint8_t> batch,
+                                              std::vector<uint8_t>& out);
+
+/// `batch` (which passed validate_batch's header checks) with its records checked and
+/// stored in codec `target` (0 none ... 4 zstd, Kafka's attribute ids) at `level` (the
+/// codec library's), into `out`: every header field kept but the codec bits, the length
+/// and the CRC. The broker's compression.type.
+[[nodiscard]] result<void> recompress_batch(std::span<const uint8_t> batch, uint8_t target,
+                                            int level, std::vector<uint8_t>& out,
+                                            offset_rule rule = offset_rule::dense);
 
 /// The size of the batch that starts `prefix` (12 + batchLength), read from its first 12
 /// bytes; nullopt if fewer than 12 bytes are given or batchLength is too small for a

@@ -26,8 +26,8 @@ struct record_view {
     std::vector<record_header_view> headers;
 };
 
-/// Calls visit(record) for each record of the batch in order. The batch must be whole;
-/// compressed batches give invalid_record (codecs arrive with the compression work).
+/// Calls visit(record) for each record of the batch in order. The batch must be whole; a
+/// compressed one is decompressed first (bounded; corrupt_compression if it cannot be).
 result<void> for_each_record(std::span<const uint8_t> batch,
                              const std::function<void(const record_view&)>& visit);
 

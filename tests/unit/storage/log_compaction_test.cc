@@ -297,6 +297,36 @@ TEST_F(log_compaction_test, cleaner_thread_runs_jobs_and_discards_on_destruction
     EXPECT_EQ(records().back().value, "2");
 }
 
+// Batches that came compressed are walked too, and a rewritten one keeps its codec.
+TEST_F(log_compaction_test, compressed_batches_are_compacted_in_their_codec) {
+    open_fresh(compact_cfg());
+    auto append_zstd = [&](std::vector<std::pair<std::string, std::string>> kvs) {
+        record_batch_builder b(0, now_ms);
+        for (const auto& [k, v] : kvs) b.add(bytes_of(k), bytes_of(v), now_ms);
+        std::vector<uint8_t> z;
+        ASSERT_TRUE(recompress_batch(b.build(), 4, 3, z));
+        _batches.push_back(std::move(z));
+        ASSERT_TRUE(_log->append(_batches.back(), nullptr, now_ms));
+        drain();
+    };
+    append_zstd({{"a", "a1"}, {"b", "b1"}, {"c", "c1"}});
+    append_zstd({{"a", "a2"}, {"d", "d1"}});
+    append({{"b", "b2"}}, now_ms);
+    append({{"end", "1"}}, now_ms);
+    auto st = _log->compact(now_ms);
+    ASSERT_TRUE(st);
+    EXPECT_EQ(st->records_removed, 2u);  // a1, b1
+    std::map<std::string, std::string> last;
+    for (const rec& r : records()) last[r.key] = *r.value;
+    EXPECT_EQ(last, (std::map<std::string, std::string>{
+                        {"a", "a2"}, {"b", "b2"}, {"c", "c1"}, {"d", "d1"}, {"end", "1"}}));
+    // The first batch was rewritten (c1 alone) and is still zstd.
+    auto all = read_all(0, 3);
+    ASSERT_GE(all.size(), batch_header_bytes);
+    EXPECT_EQ(record_batch_view(all).compression(), compression_type::zstd);
+    EXPECT_EQ(record_batch_view(all).record_count(), 1);
+}
+
 // A crash at each step of the swap, left on disk exactly as a kill would leave it.
 TEST_F(log_compaction_test, crash_at_every_swap_step) {
     open_fresh(compact_cfg());

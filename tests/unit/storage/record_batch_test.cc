@@ -361,13 +361,15 @@ TEST(record_batch, record_count_with_valid_crc) {
     }
 }
 
-// Until issue 6 adds codecs, only the header of a compressed batch is checked.
-TEST(record_batch, compressed_batch_checks_header_only) {
+// A compressed batch's records are decompressed and checked (record_batch_codec_test.cc);
+// with compressed_records::skip (recovery) only its header is.
+TEST(record_batch, compressed_batch_header_checks) {
     bytes b = three_record_batch();
     b[walk(b)[1].offset_delta_pos] = 0x04;  // would be offset_delta_mismatch if walked
     set_compression(b, compression_type::zstd);
     recompute_crc(b);
-    auto info = validate_batch(b, no_limit);
+    EXPECT_EQ(error_of(b), errc::corrupt_compression);  // plain records are no zstd frame
+    auto info = validate_batch(b, no_limit, offset_rule::dense, compressed_records::skip);
     ASSERT_TRUE(info.has_value());
     EXPECT_EQ(info->compression, compression_type::zstd);
     put_i32(b, batch_field::last_offset_delta, 5);
@@ -434,13 +436,18 @@ TEST(record_batch, find_offset_for_timestamp) {
     EXPECT_EQ(find_offset_for_timestamp(lat, ts0 + 40), 200);
     EXPECT_EQ(find_offset_for_timestamp(lat, ts0 + 41), std::nullopt);
 
-    // Compressed: base offset whenever maxTimestamp reaches the target (until issue 6).
-    bytes compressed = b;
-    set_compression(compressed, compression_type::lz4);
-    recompute_crc(compressed);
+    // Compressed: the records inside answer, exactly as uncompressed.
+    bytes compressed;
+    ASSERT_TRUE(recompress_batch(b, 3, 0, compressed));
     ASSERT_TRUE(validate_batch(compressed, no_limit).has_value());
-    EXPECT_EQ(find_offset_for_timestamp(compressed, ts0 + 90), 100);
+    EXPECT_EQ(find_offset_for_timestamp(compressed, ts0 + 90), 103);
     EXPECT_EQ(find_offset_for_timestamp(compressed, ts0 + 91), std::nullopt);
+    // One that does not decompress (stored before the codecs): the whole batch answers.
+    bytes broken = b;
+    set_compression(broken, compression_type::lz4);
+    recompute_crc(broken);
+    EXPECT_EQ(find_offset_for_timestamp(broken, ts0 + 90), 100);
+    EXPECT_EQ(find_offset_for_timestamp(broken, ts0 + 91), std::nullopt);
 }
 
 TEST(record_batch, null_key_value_and_headers_round_trip) {
