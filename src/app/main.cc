@@ -4,6 +4,7 @@
 // every write flushed, checkpoints and the clean-shutdown marker written, exit 0).
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -74,7 +75,23 @@ class signal_watch final : public io::completion {
     signalfd_siginfo _info{};
 };
 
+/// Every partition keeps its segment's .log, .index and .timeindex open, and every client
+/// a socket: take the whole open-files allowance the hard limit grants (systemd's
+/// LimitNOFILE sets both), as Kafka's scripts expect an administrator to.
+void raise_open_files_limit() {
+    rlimit l{};
+    if (::getrlimit(RLIMIT_NOFILE, &l) != 0 || l.rlim_cur >= l.rlim_max) return;
+    const rlim_t before = l.rlim_cur;
+    l.rlim_cur = l.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &l) == 0) {
+        SLUICE_LOG(info, "sluiced", "open files limit raised from %llu to %llu",
+                   static_cast<unsigned long long>(before),
+                   static_cast<unsigned long long>(l.rlim_cur));
+    }
+}
+
 int run(const app::broker_config& cfg) {
+    raise_open_files_limit();
     io::probe_report probe = io::probe_io_uring();
     if (!probe.usable) {
         std::fprintf(stderr, "sluiced: cannot use io_uring: %s\n", probe.problem.c_str());
