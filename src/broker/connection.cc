@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "broker.h"
@@ -67,7 +68,12 @@ void connection::arm_recv() {
             // Nobody else holds this chunk: slide the partial frame to its start.
             std::memmove(_rx->data.get(), _rx->data.get() + _rx_begin, have);
         } else {
-            chunk_ptr fresh = _broker.pool().get(want);
+            // Room for several frames of the size this client sends, so that the next
+            // ones land whole in this chunk rather than straddling into another (and being
+            // copied there, as the start of this one is now).
+            buffer_pool& pool = _broker.pool();
+            const size_t roomy = std::min(_largest_frame * 4, pool.largest_class_bytes());
+            chunk_ptr fresh = pool.get(std::max(want, roomy));
             if (have > 0) std::memcpy(fresh->data.get(), _rx->data.get() + _rx_begin, have);
             _rx = std::move(fresh);
         }
@@ -113,6 +119,7 @@ void connection::parse_frames() {
             return;
         }
         const size_t frame_end = 4 + static_cast<size_t>(size);
+        _largest_frame = std::max(_largest_frame, frame_end);
         if (have < frame_end) {
             _rx_need = frame_end;
             return;

@@ -97,7 +97,8 @@ class connection : public std::enable_shared_from_this<connection> {
     // Receive side.
     chunk_ptr _rx;
     size_t _rx_begin = 0, _rx_end = 0;
-    size_t _rx_need = 4;  // bytes from _rx_begin needed for the next step
+    size_t _rx_need = 4;        // bytes from _rx_begin needed for the next step
+    size_t _largest_frame = 0;  // the largest request seen (sizes the next chunk)
     bool _paused = false;
     recv_op _recv;
     int64_t _inflight_bytes = 0;
