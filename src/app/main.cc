@@ -119,6 +119,7 @@ int run(const app::broker_config& cfg) {
     io::reactor& r = *reactor.value();
 
     const int64_t started = common::monotonic_ms();
+    sd_notifyf(0, "STATUS=recovering the log directory %s", cfg.log_dir.c_str());
     storage::log_manager_options opts{cfg.log_dir, cfg.broker.node_id, cfg.broker.log};
     auto manager = storage::log_manager::open(r, opts, common::wall_clock_ms());
     if (!manager) {
@@ -158,8 +159,21 @@ int run(const app::broker_config& cfg) {
                            [&] { server.topics().compact(common::wall_clock_ms()); });
     // Group timers (session expiry, rebalance delays) and deleted topics' files.
     periodic_timer housekeeping(r, 50, [&] { server.tick(); });
+    // systemd's WatchdogSec=: pinged from the reactor's own loop at half the interval, so a
+    // stalled shard stops the pings and systemd restarts the broker.
+    uint64_t watchdog_usec = 0;
+    const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0;
+    periodic_timer watchdog_ping(
+        r, watchdog ? std::max<int64_t>(1, static_cast<int64_t>(watchdog_usec / 2000)) : 3600000,
+        [&] {
+            if (watchdog) sd_notify(0, "WATCHDOG=1");
+        });
+    if (watchdog) {
+        SLUICE_LOG(info, "sluiced", "systemd watchdog: pinging every %llu ms",
+                   static_cast<unsigned long long>(watchdog_usec / 2000));
+    }
     signal_watch signals(r, sfd, [&](int signo) {
-        sd_notify(0, "STOPPING=1");
+        sd_notify(0, "STOPPING=1\nSTATUS=stopping: answering in-flight requests, then flushing");
         SLUICE_LOG(info, "sluiced", "received %s; stopping",
                    signo == SIGTERM ? "SIGTERM" : "SIGINT");
         server.stop();
@@ -167,12 +181,17 @@ int run(const app::broker_config& cfg) {
         retention.stop();
         cleaner.stop();
         housekeeping.stop();
+        watchdog_ping.stop();
     });
     SLUICE_LOG(info, "sluiced", "listening on %s:%u (advertised as %s:%d), cluster id %s",
                cfg.broker.listen_host.c_str(), static_cast<unsigned>(server.port()),
                server.advertised_host().c_str(), server.advertised_port(),
                server.cluster_id().c_str());
-    sd_notify(0, "READY=1");
+    size_t partitions = 0;
+    for (const auto& [name, t] : server.topics().topics()) partitions += t->partitions.size();
+    sd_notifyf(0, "READY=1\nSTATUS=serving %zu partition(s) of %zu topic(s) on %s:%u", partitions,
+               server.topics().topics().size(), cfg.broker.listen_host.c_str(),
+               static_cast<unsigned>(server.port()));
     SLUICE_LOG(info, "sluiced", "ready (node.id %d, pid %d)", cfg.broker.node_id,
                static_cast<int>(getpid()));
 

@@ -3,9 +3,14 @@
 // configuration and a locked log directory refused with a clear message.
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -75,6 +80,56 @@ TEST_F(sluiced_lifecycle, sigterm_stops_cleanly_with_checkpoints_and_marker) {
     EXPECT_FALSE(fs::exists(_data / ".clean_shutdown")) << "marker must go while running";
     again.signal(SIGINT);
     EXPECT_EQ(again.wait_exit(), 0);
+}
+
+// systemd's notification protocol, with a datagram socket standing in for systemd:
+// READY=1 with a STATUS line once serving, WATCHDOG=1 pings from the reactor at half of
+// WATCHDOG_USEC, STOPPING=1 on SIGTERM.
+TEST_F(sluiced_lifecycle, notifies_systemd_ready_status_watchdog_and_stopping) {
+    const fs::path sock_path = _root / "notify.sock";
+    int sock = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(sock, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock_path.c_str());
+    ASSERT_EQ(::bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ::setenv("NOTIFY_SOCKET", sock_path.c_str(), 1);
+    ::setenv("WATCHDOG_USEC", "200000", 1);  // 200 ms: pings every 100 ms
+    sluiced_process p(args());
+    ::unsetenv("NOTIFY_SOCKET");
+    ::unsetenv("WATCHDOG_USEC");
+    ASSERT_TRUE(p.wait_for("ready")) << p.output();
+
+    std::vector<std::string> got;
+    auto receive_for = [&](int ms) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+        for (;;) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  deadline - std::chrono::steady_clock::now())
+                                  .count();
+            if (left <= 0) return;
+            pollfd pfd{sock, POLLIN, 0};
+            if (::poll(&pfd, 1, static_cast<int>(left)) <= 0) continue;
+            char buf[1024];
+            ssize_t n = ::recv(sock, buf, sizeof buf, 0);
+            if (n > 0) got.emplace_back(buf, static_cast<size_t>(n));
+        }
+    };
+    receive_for(1000);
+    auto count = [&](const std::string& needle) {
+        return std::count_if(got.begin(), got.end(), [&](const std::string& m) {
+            return m.find(needle) != std::string::npos;
+        });
+    };
+    EXPECT_EQ(count("READY=1"), 1);
+    EXPECT_GE(count("STATUS=serving"), 1);
+    EXPECT_GE(count("STATUS=recovering"), 1);
+    EXPECT_GE(count("WATCHDOG=1"), 5) << "pings in one second at a 200 ms watchdog";
+    p.signal(SIGTERM);
+    EXPECT_EQ(p.wait_exit(), 0) << p.output();
+    receive_for(200);
+    EXPECT_EQ(count("STOPPING=1"), 1);
+    ::close(sock);
 }
 
 TEST_F(sluiced_lifecycle, kill_9_then_torn_tail_is_truncated_on_restart) {
