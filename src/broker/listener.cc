@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "sluice/common/clock.h"
 #include "sluice/common/logger.h"
 
 namespace sluice::broker {
@@ -55,13 +56,14 @@ bool listener::open(const std::string& host, uint16_t port, std::string* why) {
 }
 
 void listener::arm() {
-    if (_stopped || _fd < 0 || in_flight()) return;
+    if (_stopped || _fd < 0 || in_flight() || _backoff.in_flight()) return;
     _reactor.accept(_fd, this);
 }
 
 void listener::stop() {
     _stopped = true;
     if (in_flight()) _reactor.cancel(this);
+    if (_backoff.in_flight()) _reactor.cancel(&_backoff);
 }
 
 void listener::complete(int32_t res, uint32_t) {
@@ -73,11 +75,19 @@ void listener::complete(int32_t res, uint32_t) {
         int one = 1;
         ::setsockopt(res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         _on_accept(res);
+    } else if (res == -EMFILE || res == -ENFILE) {
+        const int64_t now = common::monotonic_ms();
+        if (now - _last_fd_warning_ms >= 1000) {
+            _last_fd_warning_ms = now;
+            SLUICE_LOG(error, "broker",
+                       "cannot accept connections: out of file descriptors (%s); new clients "
+                       "wait until some close. Raise LimitNOFILE (systemd) or ulimit -n.",
+                       std::strerror(-res));
+        }
+        if (!_stopped) _reactor.timeout(&_backoff.ts, &_backoff);
+        return;
     } else if (res != -ECANCELED && res != -EINTR && res != -EAGAIN && res != -ECONNABORTED) {
         SLUICE_LOG(warn, "broker", "accept failed: %s", std::strerror(-res));
-        if (res == -EMFILE || res == -ENFILE) {
-            SLUICE_LOG(error, "broker", "out of file descriptors: raise LimitNOFILE / ulimit -n");
-        }
     }
     arm();
 }

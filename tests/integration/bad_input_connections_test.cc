@@ -214,5 +214,49 @@ TEST_F(bad_input_connections, client_resetting_mid_fetch_answer_does_not_kill_th
                                    << _broker.process().output();
 }
 
+// Out of file descriptors: the broker must not spin on accept (the old loop logged and
+// retried at once, thousands of times a second); it pauses, says so about once a second,
+// and accepts the waiting clients once descriptors are free again.
+TEST(bad_input_fds, running_out_of_file_descriptors_pauses_accepting) {
+    char tmpl[] = "/tmp/sluiced-fds-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    const std::string dir = tmpl;
+    sluiced_process p(
+        {"--set", "log.dirs=" + dir + "/data", "--set", "listeners=PLAINTEXT://127.0.0.1:0",
+         "--set", "offsets.topic.num.partitions=1"},
+        64);
+    ASSERT_TRUE(p.wait_for("ready")) << p.output();
+    const auto pos = p.output().find("listening on 127.0.0.1:");
+    ASSERT_NE(pos, std::string::npos);
+    const auto port = static_cast<uint16_t>(std::stoi(p.output().substr(pos + 23)));
+    std::vector<std::unique_ptr<raw_kafka_client>> clients;
+    for (int i = 0; i < 80; ++i) {
+        clients.push_back(std::make_unique<raw_kafka_client>(port));
+        ASSERT_TRUE(clients.back()->connected());  // the kernel's backlog takes them
+    }
+    // Some of them can never be accepted now: wait two seconds in that state.
+    p.wait_for("never printed", 2000);
+    const std::string warning = "out of file descriptors";
+    size_t warnings = 0;
+    for (size_t at = p.output().find(warning); at != std::string::npos;
+         at = p.output().find(warning, at + 1)) {
+        ++warnings;
+    }
+    EXPECT_GE(warnings, 1u) << p.output();
+    EXPECT_LE(warnings, 4u) << "the accept loop spins:\n" << p.output().substr(0, 2000);
+    // Descriptors come back: a client still in the backlog is served.
+    auto last = std::move(clients.back());
+    clients.pop_back();
+    clients.resize(10);
+    response_frame keep;
+    auto resp = last->call<api_versions_request, api_versions_response>({}, 0, 1, keep);
+    ASSERT_TRUE(resp) << "a client waiting in the backlog was never served\n" << p.output();
+    EXPECT_EQ(resp->error_code, 0);
+    clients.clear();
+    p.signal(SIGTERM);
+    EXPECT_EQ(p.wait_exit(), 0) << p.output();
+    std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace sluice::testing

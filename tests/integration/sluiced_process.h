@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,12 +17,17 @@ namespace sluice::testing {
 
 class sluiced_process {
   public:
-    explicit sluiced_process(const std::vector<std::string>& args) {
+    /// `max_open_files` > 0: the child's RLIMIT_NOFILE (soft and hard) before exec.
+    explicit sluiced_process(const std::vector<std::string>& args, int max_open_files = 0) {
         int p[2];
         if (::pipe2(p, O_CLOEXEC) != 0) return;
         _pid = ::fork();
         if (_pid == 0) {
             ::dup2(p[1], STDERR_FILENO);
+            if (max_open_files > 0) {
+                rlimit l{static_cast<rlim_t>(max_open_files), static_cast<rlim_t>(max_open_files)};
+                ::setrlimit(RLIMIT_NOFILE, &l);
+            }
             std::vector<char*> argv;
             std::string path = SLUICED_PATH;
             argv.push_back(path.data());
