@@ -237,7 +237,7 @@ result<void> log::swap_in_cleaned(int64_t base) {
     if (::rename(swap.c_str(), log_path.c_str()) != 0) return fs_fail("rename", swap);
     if (auto r = fsync_dir(_dir); !r) return r;
     // The indexes are missing, so open rebuilds them from the cleaned .log.
-    auto seg = segment::open(_dir, base, scan_config(), false);
+    auto seg = segment::open(_dir, base, scan_config(), false, /*indexes_expected=*/false);
     if (!seg) return fail(seg.error());
     if (auto r = seg.value()->seal(); !r) return r;
     seg.value()->written_end_offset = seg.value()->synced_end_offset = seg.value()->next_offset();

@@ -73,7 +73,7 @@ result<std::unique_ptr<segment>> segment::create(const std::filesystem::path& di
 
 result<std::unique_ptr<segment>> segment::open(const std::filesystem::path& dir,
                                                int64_t base_offset, const log_config& cfg,
-                                               bool active) {
+                                               bool active, bool indexes_expected) {
     auto path = dir / file_name(base_offset, ".log");
     auto fd = open_file(path, O_RDWR);
     if (!fd) return fail(fd.error());
@@ -95,7 +95,7 @@ result<std::unique_ptr<segment>> segment::open(const std::filesystem::path& dir,
     seg->_dir = dir;
     if (lost) {
         segment_scan scan = seg->recover(cfg);
-        if (scan.batches > 0 || scan.problem) {
+        if (scan.problem || (scan.batches > 0 && indexes_expected)) {
             SLUICE_LOG(warn, "storage", "rebuilt the lost indexes of %s%s%s", path.c_str(),
                        scan.problem ? "; the scan stopped at " : "", scan.detail.c_str());
         }

@@ -64,9 +64,11 @@ class segment {
                                                    int64_t base_offset, const log_config& cfg,
                                                    int64_t now_ms);
     /// Open existing files; `active` maps the indexes writable (preallocated).
+    /// `indexes_expected` false: the caller removed the indexes on purpose (compaction's
+    /// swap), so rebuilding them is routine rather than worth a warning.
     static result<std::unique_ptr<segment>> open(const std::filesystem::path& dir,
                                                  int64_t base_offset, const log_config& cfg,
-                                                 bool active);
+                                                 bool active, bool indexes_expected = true);
 
     /// Validate every batch from the start, rebuild both indexes, and stop at the first
     /// torn or invalid batch (the caller decides whether that is a torn tail or corruption).
