@@ -52,16 +52,17 @@ class periodic_timer final : public io::completion {
     bool _stopped = false;
 };
 
-/// Waits for SIGTERM/SIGINT on a signalfd through the reactor.
+/// Waits for signals on a signalfd through the reactor; keeps waiting while the callback
+/// returns true (SIGHUP), stops after it returns false (SIGTERM/SIGINT: shutting down).
 class signal_watch final : public io::completion {
   public:
-    signal_watch(io::reactor& r, int fd, std::function<void(int)> fn)
+    signal_watch(io::reactor& r, int fd, std::function<bool(int)> fn)
         : _reactor(r), _fd(fd), _fn(std::move(fn)) {
         arm();
     }
     void complete(int32_t res, uint32_t) override {
         if (res == static_cast<int32_t>(sizeof _info)) {
-            _fn(static_cast<int>(_info.ssi_signo));
+            if (_fn(static_cast<int>(_info.ssi_signo))) arm();
             return;
         }
         if (res == -EINTR || res == -EAGAIN) arm();
@@ -71,7 +72,7 @@ class signal_watch final : public io::completion {
     void arm() { _reactor.read(_fd, &_info, sizeof _info, UINT64_MAX, this); }
     io::reactor& _reactor;
     int _fd;
-    std::function<void(int)> _fn;
+    std::function<bool(int)> _fn;
     signalfd_siginfo _info{};
 };
 
@@ -90,7 +91,39 @@ void raise_open_files_limit() {
     }
 }
 
-int run(const app::broker_config& cfg) {
+/// SIGHUP (systemd's ExecReload): read the configuration again and apply what can change
+/// while running; name what needs a restart.
+void reload(broker::broker& server, const app::broker_config& running,
+            const std::string& config_file, const std::vector<std::string>& overrides) {
+    sd_notify(0, "RELOADING=1\nSTATUS=reloading the configuration");
+    app::broker_config next;
+    try {
+        next = app::load_config(config_file, overrides);
+    } catch (const app::config_error& e) {
+        SLUICE_LOG(error, "sluiced", "configuration not reloaded, the running one stays: %s",
+                   e.what());
+        sd_notify(0, "READY=1\nSTATUS=serving (the last reload failed; see the log)");
+        return;
+    }
+    std::vector<std::string> restart = server.apply_dynamic_options(next.broker);
+    if (next.log_dir != running.log_dir) restart.push_back("log.dirs");
+    if (next.retention_check_interval_ms != running.retention_check_interval_ms) {
+        restart.push_back("log.retention.check.interval.ms");
+    }
+    if (next.checkpoint_interval_ms != running.checkpoint_interval_ms) {
+        restart.push_back("log.flush.offset.checkpoint.interval.ms");
+    }
+    std::string names;
+    for (const auto& n : restart) names += (names.empty() ? "" : ", ") + n;
+    SLUICE_LOG(info, "sluiced", "configuration reloaded from %s%s%s",
+               config_file.empty() ? "the command line" : config_file.c_str(),
+               restart.empty() ? "" : "; these changed but take effect only after a restart: ",
+               names.c_str());
+    sd_notify(0, "READY=1\nSTATUS=serving (configuration reloaded)");
+}
+
+int run(const app::broker_config& cfg, const std::string& config_file,
+        const std::vector<std::string>& overrides) {
     raise_open_files_limit();
     io::probe_report probe = io::probe_io_uring();
     if (!probe.usable) {
@@ -104,6 +137,7 @@ int run(const app::broker_config& cfg) {
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGHUP);
     sigprocmask(SIG_BLOCK, &mask, nullptr);
     int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
     if (sfd < 0) {
@@ -173,6 +207,10 @@ int run(const app::broker_config& cfg) {
                    static_cast<unsigned long long>(watchdog_usec / 2000));
     }
     signal_watch signals(r, sfd, [&](int signo) {
+        if (signo == SIGHUP) {
+            reload(server, cfg, config_file, overrides);
+            return true;
+        }
         sd_notify(0, "STOPPING=1\nSTATUS=stopping: answering in-flight requests, then flushing");
         SLUICE_LOG(info, "sluiced", "received %s; stopping",
                    signo == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -182,6 +220,7 @@ int run(const app::broker_config& cfg) {
         cleaner.stop();
         housekeeping.stop();
         watchdog_ping.stop();
+        return false;
     });
     SLUICE_LOG(info, "sluiced", "listening on %s:%u (advertised as %s:%d), cluster id %s",
                cfg.broker.listen_host.c_str(), static_cast<unsigned>(server.port()),
@@ -215,7 +254,8 @@ int run(const app::broker_config& cfg) {
 int main(int argc, char** argv) {
     CLI::App cli{
         "sluiced: the Sluice broker daemon (Kafka protocol on io_uring).\n"
-        "Opens the log directory, recovers every partition and runs until SIGTERM/SIGINT."};
+        "Opens the log directory, recovers every partition and runs until SIGTERM/SIGINT.\n"
+        "SIGHUP reads the configuration again and applies what can change while running."};
     std::string config_file;
     std::vector<std::string> overrides;
     cli.add_option("-c,--config", config_file, "server.properties-style file (Kafka key names)")
@@ -234,5 +274,5 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "sluiced: %s\n", e.what());
         return 2;
     }
-    return run(cfg);
+    return run(cfg, config_file, overrides);
 }

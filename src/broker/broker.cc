@@ -91,6 +91,36 @@ void broker::forget(uint64_t connection_id) {
     _connections.erase(connection_id);
 }
 
+std::vector<std::string> broker::apply_dynamic_options(const broker_options& next) {
+    std::vector<std::string> restart;
+    if (next.node_id != _opts.node_id) restart.push_back("node.id");
+    if (next.listen_host != _opts.listen_host || next.listen_port != _opts.listen_port) {
+        restart.push_back("listeners");
+    }
+    if (next.advertised_host != _opts.advertised_host ||
+        next.advertised_port != _opts.advertised_port) {
+        restart.push_back("advertised.listeners");
+    }
+    if (next.offsets_topic_partitions != _opts.offsets_topic_partitions) {
+        restart.push_back("offsets.topic.num.partitions");
+    }
+    if (next.log_cleaner_backoff_ms != _opts.log_cleaner_backoff_ms) {
+        restart.push_back("log.cleaner.backoff.ms");
+    }
+    const broker_options kept = _opts;
+    _opts = next;
+    // The restart-only ones stay as they are until then.
+    _opts.node_id = kept.node_id;
+    _opts.listen_host = kept.listen_host;
+    _opts.listen_port = kept.listen_port;
+    _opts.advertised_host = kept.advertised_host;
+    _opts.advertised_port = kept.advertised_port;
+    _opts.offsets_topic_partitions = kept.offsets_topic_partitions;
+    _opts.log_cleaner_backoff_ms = kept.log_cleaner_backoff_ms;
+    _topics.refresh_log_configs();
+    return restart;
+}
+
 void broker::tick() {
     _topics.finish_compactions();
     _topics.reap_doomed();

@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "broker_options.h"
 #include "buffer_pool.h"
@@ -75,6 +76,12 @@ class broker {
 
     void register_stoppable(stoppable* s) { _stoppables.insert(s); }
     void unregister_stoppable(stoppable* s) { _stoppables.erase(s); }
+
+    /// A configuration reload (SIGHUP): take the settings that can change while running
+    /// (log.* defaults for topics, auto-create, offsets and producer-id expiry, group
+    /// session bounds, request and connection limits) and apply the log defaults to every
+    /// open log at once. Returns the names of the settings that need a restart and differ.
+    std::vector<std::string> apply_dynamic_options(const broker_options& next);
 
     /// Housekeeping: group timers, finished compaction passes, the files of deleted topics
     /// once their writes are done.

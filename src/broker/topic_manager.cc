@@ -141,6 +141,13 @@ size_t topic_manager::finish_compactions() {
     return rewritten;
 }
 
+void topic_manager::refresh_log_configs() {
+    for (const auto& [tp, l] : _logs.logs()) {
+        auto t = _topics.find(tp.topic);
+        if (t != _topics.end()) l->set_config(effective_log_config(_opts, t->second->configs));
+    }
+}
+
 size_t topic_manager::expire_producers(int64_t now_wall_ms) {
     size_t expired = 0;
     for (const auto& [tp, l] : _logs.logs()) {

@@ -69,6 +69,9 @@ class topic_manager {
     size_t finish_compactions();
     /// Passes started and not finished yet.
     size_t compactions_running() const { return _compacting.size(); }
+    /// Give every open log its topic's effective settings again (after the broker
+    /// defaults changed: a configuration reload).
+    void refresh_log_configs();
     /// Forget idempotent producers silent for producer.id.expiration.ms, in every log.
     size_t expire_producers(int64_t now_wall_ms);
     /// Remove the files of deleted partitions whose last writes have finished.
