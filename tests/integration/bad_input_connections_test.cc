@@ -36,6 +36,31 @@ class bad_input_connections : public ::testing::Test {
             .count();
     }
 
+    /// Produces `batch` to partition 0 of `topic` with acks=all; fails the test otherwise.
+    void produce_one(const std::string& topic, std::span<const uint8_t> batch) {
+        raw_kafka_client producer(_broker.port());
+        protocol::produce_request p;
+        p.acks = -1;
+        p.timeout_ms = 5000;
+        p.topic_data.push_back({topic, {{0, batch}}});
+        response_frame keep;
+        auto resp =
+            producer.call<protocol::produce_request, protocol::produce_response>(p, 9, 1, keep);
+        ASSERT_TRUE(resp);
+        ASSERT_EQ(resp->responses.at(0).partition_responses.at(0).error_code, 0);
+    }
+    /// A Fetch v11 frame (correlation id 0) for partition 0 of `topic` from offset 0,
+    /// answered at once with up to 1 MiB.
+    static std::vector<uint8_t> fetch_frame(const std::string& topic) {
+        protocol::fetch_request fetch;
+        fetch.max_wait_ms = 0;
+        fetch.min_bytes = 0;
+        protocol::fetch_partition part;
+        part.partition_max_bytes = 1 << 20;
+        fetch.topics.push_back({topic, {}, {part}});
+        return request_frame(fetch, 11, 0);
+    }
+
     sluiced_broker _broker{{"socket.request.max.bytes=" + std::to_string(request_max_bytes)}};
 };
 
@@ -86,25 +111,8 @@ TEST_F(bad_input_connections, client_that_never_reads_meets_back_pressure) {
     // hundred or so, then connection_inflight_requests_max answers wait, and the broker
     // must stop reading; the client's sends then block once the kernel buffers are full.
     const auto batch = storage::make_test_batch(8, 4000, 1'700'000'000'000, 9);
-    {
-        raw_kafka_client producer(_broker.port());
-        protocol::produce_request p;
-        p.acks = -1;
-        p.timeout_ms = 5000;
-        p.topic_data.push_back({"backlog", {{0, std::span<const uint8_t>(batch)}}});
-        response_frame keep;
-        auto resp =
-            producer.call<protocol::produce_request, protocol::produce_response>(p, 9, 1, keep);
-        ASSERT_TRUE(resp);
-        ASSERT_EQ(resp->responses.at(0).partition_responses.at(0).error_code, 0);
-    }
-    protocol::fetch_request fetch;
-    fetch.max_wait_ms = 0;
-    fetch.min_bytes = 0;
-    protocol::fetch_partition part;
-    part.partition_max_bytes = 1 << 20;
-    fetch.topics.push_back({"backlog", {}, {part}});
-    const auto frame = request_frame(fetch, 11, 0);
+    ASSERT_NO_FATAL_FAILURE(produce_one("backlog", batch));
+    const auto frame = fetch_frame("backlog");
     // Without back-pressure the broker would read on until this many requests; with it,
     // the client blocks after a few thousand (kernel buffers of about 100 KiB each way).
     constexpr int32_t give_up_requests = 50'000;
@@ -173,25 +181,8 @@ TEST_F(bad_input_connections, client_resetting_mid_fetch_answer_does_not_kill_th
     // while they are on their way makes those writes fail with EPIPE. Before SIGPIPE was
     // ignored this killed sluiced (seen once in CI with a consumer leaving a group).
     const auto batch = storage::make_test_batch(8, 4000, 1'700'000'000'000, 9);
-    {
-        raw_kafka_client producer(_broker.port());
-        protocol::produce_request p;
-        p.acks = -1;
-        p.timeout_ms = 5000;
-        p.topic_data.push_back({"resets", {{0, std::span<const uint8_t>(batch)}}});
-        response_frame keep;
-        auto resp =
-            producer.call<protocol::produce_request, protocol::produce_response>(p, 9, 1, keep);
-        ASSERT_TRUE(resp);
-        ASSERT_EQ(resp->responses.at(0).partition_responses.at(0).error_code, 0);
-    }
-    protocol::fetch_request fetch;
-    fetch.max_wait_ms = 0;
-    fetch.min_bytes = 0;
-    protocol::fetch_partition part;
-    part.partition_max_bytes = 1 << 20;
-    fetch.topics.push_back({"resets", {}, {part}});
-    auto frame = request_frame(fetch, 11, 0);
+    ASSERT_NO_FATAL_FAILURE(produce_one("resets", batch));
+    auto frame = fetch_frame("resets");
     for (int round = 0; round < 40; ++round) {
         // A small receive window keeps several answers queued in the broker when the reset
         // arrives, so later splices meet a dead socket.

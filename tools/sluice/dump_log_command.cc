@@ -68,8 +68,8 @@ int dump_file(const std::string& path) {
         }
         batch.resize(*size);
         if (!read_at(fd, batch.data(), batch.size(), pos)) {
-            std::printf("batch at byte %" PRIu64 " claims %zu bytes but the file ends first\n",
-                        pos, batch.size());
+            std::printf("batch at byte %" PRIu64 " claims %zu bytes but the file ends first\n", pos,
+                        batch.size());
             rc = 1;
             break;
         }
@@ -80,9 +80,9 @@ int dump_file(const std::string& path) {
         }
         storage::record_batch_view v(batch);
         const size_t covered_from = storage::batch_field::attributes;
-        const bool crc_ok = v.magic() == storage::batch_magic_v2 &&
-                            common::crc32c(batch.data() + covered_from,
-                                           batch.size() - covered_from) == v.crc();
+        const bool crc_ok =
+            v.magic() == storage::batch_magic_v2 &&
+            common::crc32c(batch.data() + covered_from, batch.size() - covered_from) == v.crc();
         std::printf("baseOffset: %" PRId64 " lastOffset: %" PRId64 " count: %d position: %" PRIu64
                     " size: %zu magic: %d compresscodec: %s timestampType: %s "
                     "baseTimestamp: %" PRId64 " maxTimestamp: %" PRId64 " producerId: %" PRId64

@@ -83,7 +83,9 @@ int main(int argc, char** argv) {
     std::vector<std::string> dump_files;
     auto* dump_cmd = app.add_subcommand(
         "dump-log", "print the record batches of segment files (.log), one line per batch");
-    dump_cmd->add_option("files", dump_files, "segment files")->required()->check(CLI::ExistingFile);
+    dump_cmd->add_option("files", dump_files, "segment files")
+        ->required()
+        ->check(CLI::ExistingFile);
 
     CLI11_PARSE(app, argc, argv);
     if (dump_cmd->parsed()) return dump_log(dump_files);

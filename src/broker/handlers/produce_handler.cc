@@ -88,9 +88,9 @@ std::optional<kafka_error> check_single_batch(const protocol::bytes_view& record
     if (*size < records->size()) {
         // Either a short batchLength (its CRC then fails, as Kafka finds) or really more
         // than one batch, which Produce v3+ does not allow.
-        auto first = storage::validate_batch(records->first(*size), SIZE_MAX,
-                                             storage::offset_rule::dense,
-                                             storage::compressed_records::skip);
+        auto first =
+            storage::validate_batch(records->first(*size), SIZE_MAX, storage::offset_rule::dense,
+                                    storage::compressed_records::skip);
         return first ? kafka_error::invalid_record : to_kafka_error(first.error());
     }
     return std::nullopt;
