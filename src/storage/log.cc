@@ -44,7 +44,8 @@ result<void> log::roll(int64_t now_ms) {
     if (!seg) return fail(seg.error());
     _segments.emplace(_next_offset, std::move(seg).value());
     ++_stats.rolls;
-    take_producer_snapshot(_next_offset);
+    // Most logs never see an idempotent producer: no snapshot (three fsyncs) for them.
+    if (_producers.size() > 0) take_producer_snapshot(_next_offset);
     return {};
 }
 
@@ -75,7 +76,6 @@ result<append_info> log::append(std::span<uint8_t> batch, append_waiter* waiter,
     if (recompress) {
         // compression.type names a codec: the batch is rewritten into it (also from the
         // same codec, which re-checks the records on the way; Kafka skips that copy).
-        owned = std::make_shared<std::vector<uint8_t>>();
         const auto target = static_cast<uint8_t>(_cfg.compression);
         const int level = target == 1   ? _cfg.compression_gzip_level
                           : target == 4 ? _cfg.compression_zstd_level
@@ -83,8 +83,8 @@ result<append_info> log::append(std::span<uint8_t> batch, append_waiter* waiter,
         if (static_cast<uint8_t>(info->compression) == target) {
             auto checked = validate_batch(batch, _cfg.max_message_bytes);
             if (!checked) return fail(checked.error());
-            owned.reset();
         } else {
+            owned = std::make_shared<std::vector<uint8_t>>();
             if (auto r = recompress_batch(batch, target, level, *owned); !r) return fail(r.error());
             auto again = validate_batch(*owned, _cfg.max_message_bytes, offset_rule::dense,
                                         compressed_records::skip);
