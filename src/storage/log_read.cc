@@ -1,5 +1,7 @@
 // log reads: byte ranges for Fetch, and lookups by timestamp for ListOffsets.
 
+#include <algorithm>
+
 #include "sluice/storage/log.h"
 
 namespace sluice::storage {
@@ -23,7 +25,16 @@ result<read_slice> log::read(int64_t start, int64_t max_offset, size_t max_bytes
         slice.bytes = first->size_bytes;
         slice.first_offset = first->base_offset;
         slice.next_offset = first->last_offset + 1;
-        // Whole batches after the first while they fit in max_bytes and stay below the limit.
+        // Whole batches after the first while they fit in max_bytes and stay below the
+        // limit. The offset index jumps over most of them: every batch before an indexed
+        // batch start ends there, below its base offset (one pread instead of one per batch).
+        const uint64_t fits_until =
+            std::min<uint64_t>(bound, slice.position + std::min<uint64_t>(max_bytes, UINT32_MAX));
+        if (auto e = seg.indexed_batch_before(fits_until, max_offset);
+            e && e->position > slice.position + slice.bytes) {
+            slice.bytes = static_cast<uint32_t>(e->position - slice.position);
+            slice.next_offset = e->offset;
+        }
         while (auto h = seg.read_header(slice.position + slice.bytes, bound)) {
             if (h->last_offset >= max_offset || slice.bytes + h->size_bytes > max_bytes) break;
             slice.bytes += h->size_bytes;

@@ -88,6 +88,25 @@ offset_index::index_entry offset_index::lookup(int64_t target) const {
     return entry(*slot);
 }
 
+std::optional<offset_index::index_entry> offset_index::floor_by_position(uint64_t max_position,
+                                                                         int64_t max_offset) const {
+    size_t lo = 0;
+    size_t hi = _entries;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (entry(mid).position <= max_position) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    if (lo == 0) return std::nullopt;
+    size_t slot = lo - 1;
+    auto by_offset = floor_slot(max_offset);
+    if (!by_offset) return std::nullopt;
+    return entry(std::min(slot, *by_offset));
+}
+
 void offset_index::truncate_to(int64_t offset) {
     SLUICE_ASSERT(_file.writable(), "truncate of read-only index %s", path().c_str());
     // offset > base_offset >= 0 before subtracting, so offset - 1 cannot overflow.

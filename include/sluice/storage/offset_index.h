@@ -59,6 +59,9 @@ class offset_index {
     /// The entry with the largest offset <= target, or {base_offset, 0} if there is none
     /// (the first batch of a segment is at position 0). O(log entries).
     index_entry lookup(int64_t target) const;
+    /// The entry with the largest position <= max_position whose offset is <= max_offset,
+    /// if any (positions grow with offsets, so both bounds are one binary search each).
+    std::optional<index_entry> floor_by_position(uint64_t max_position, int64_t max_offset) const;
 
     index_entry entry(size_t i) const;
     std::optional<index_entry> last() const;

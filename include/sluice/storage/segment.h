@@ -88,6 +88,12 @@ class segment {
     std::optional<batch_header> find_batch(int64_t target, uint64_t bound_bytes) const;
     /// Reads the header of the batch at `position` if it lies within bound_bytes.
     std::optional<batch_header> read_header(uint64_t position, uint64_t bound_bytes) const;
+    /// An indexed batch start at or before `max_position` whose base offset is at most
+    /// `max_offset` (reads use it to skip whole batches without reading their headers).
+    std::optional<offset_index::index_entry> indexed_batch_before(uint64_t max_position,
+                                                                  int64_t max_offset) const {
+        return _offsets.floor_by_position(max_position, max_offset);
+    }
     /// The first record with timestamp >= ts in this segment, or nullopt.
     std::optional<timestamp_and_offset> find_record_for_timestamp(int64_t ts,
                                                                   uint64_t bound_bytes) const;
