@@ -44,6 +44,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sluice/common/endian.h"
 #include "sluice/common/logger.h"
 #include "sluice/compression/codec.h"
 #include "sluice/storage/log.h"
@@ -136,9 +137,23 @@ result<void> clean_batch(std::span<const uint8_t> batch, const offset_map& lates
         out.insert(out.end(), batch.begin(), batch.end());
         return {};
     }
+    // The kept records are views into the bytes walked, so a compressed batch is walked as
+    // an uncompressed copy that lives as long as they do.
+    std::vector<uint8_t> flat;
+    std::span<const uint8_t> walk = batch;
+    if (v.compression() != compression_type::none) {
+        std::vector<uint8_t> plain;
+        if (auto r = decompress_records(batch, plain); !r) return r;
+        flat.assign(batch.begin(), batch.begin() + batch_header_bytes);
+        flat.insert(flat.end(), plain.begin(), plain.end());
+        const auto attrs = common::load_be16(flat.data() + batch_field::attributes);
+        common::store_be16(flat.data() + batch_field::attributes,
+                           static_cast<uint16_t>(attrs & ~batch_attribute::compression_mask));
+        walk = flat;
+    }
     std::vector<record_view> kept;
     int32_t total = 0;
-    auto walked = for_each_record(batch, [&](const record_view& r) {
+    auto walked = for_each_record(walk, [&](const record_view& r) {
         ++total;
         if (r.key) {
             auto it = latest.find(key_of(*r.key));
