@@ -87,11 +87,13 @@ struct bench_log {
     scratch_dir dir;
     std::unique_ptr<storage::log> log;
 
-    bool open(benchmark::State& state) {
+    /// `direct`: log.write.mode=direct (O_DIRECT from staging copies), else buffered.
+    bool open(benchmark::State& state, bool direct) {
         reactor = make_reactor(state);
         if (!reactor) return false;
-        auto l = storage::log::open(*reactor, dir.path() / "bench-0", storage::log_config{}, {},
-                                    bench_now_ms);
+        storage::log_config cfg;
+        cfg.direct_io = direct;
+        auto l = storage::log::open(*reactor, dir.path() / "bench-0", cfg, {}, bench_now_ms);
         if (!l) {
             state.SkipWithError(storage::describe(l.error()));
             return false;
@@ -117,14 +119,15 @@ void report(benchmark::State& state, uint64_t bytes, uint64_t batches, int recor
         static_cast<double>(c.batches) / static_cast<double>(c.writes ? c.writes : 1);
     state.counters["batches_per_sync"] =
         static_cast<double>(c.batches) / static_cast<double>(c.syncs ? c.syncs : 1);
+    state.counters["direct_writes"] = static_cast<double>(c.direct_writes);
 }
 
-/// Args: records per batch, window bytes (batches queued or in flight at once).
+/// Args: records per batch, window bytes (batches queued or in flight at once), direct.
 void BM_append_group_commit(benchmark::State& state) {
     const int records = static_cast<int>(state.range(0));
     const uint64_t window_bytes = static_cast<uint64_t>(state.range(1));
     bench_log b;
-    if (!b.open(state)) return;
+    if (!b.open(state, state.range(2) != 0)) return;
     const std::vector<uint8_t> batch = make_batch(records);
     const size_t slot_count = std::max<uint64_t>(1, window_bytes / batch.size());
     std::vector<slot> slots(slot_count, slot{batch, false});
@@ -171,11 +174,11 @@ struct sync_waiter final : storage::append_waiter {
     }
 };
 
-/// Args: records per batch.
+/// Args: records per batch, direct.
 void BM_append_fdatasync_per_batch(benchmark::State& state) {
     const int records = static_cast<int>(state.range(0));
     bench_log b;
-    if (!b.open(state)) return;
+    if (!b.open(state, state.range(1) != 0)) return;
     std::vector<uint8_t> batch = make_batch(records);
     sync_waiter w;
     uint64_t bytes = 0, batches = 0;
@@ -199,26 +202,25 @@ void BM_append_fdatasync_per_batch(benchmark::State& state) {
 }
 
 // Windows: 1 MiB of 16 KiB batches (a few producers), 8 MiB of them (many), and 8 MiB of
-// 1 MiB batches (big producer batches).
+// 1 MiB batches (big producer batches); each written buffered (direct:0) and with O_DIRECT.
 BENCHMARK(BM_append_group_commit)
-    ->ArgNames({"records", "window"})
-    ->Args({16, 1 << 20})
-    ->Args({16, 8 << 20})
-    ->Args({1024, 8 << 20})
+    ->ArgNames({"records", "window", "direct"})
+    ->ArgsProduct({{16}, {1 << 20, 8 << 20}, {0, 1}})
+    ->ArgsProduct({{1024}, {8 << 20}, {0, 1}})
     ->Iterations(group_rounds)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
 // 2048 x 16 KiB = 32 MiB and 256 x 1 MiB = 256 MiB: a few seconds each here.
 BENCHMARK(BM_append_fdatasync_per_batch)
-    ->ArgNames({"records"})
-    ->Arg(16)
+    ->ArgNames({"records", "direct"})
+    ->ArgsProduct({{16}, {0, 1}})
     ->Iterations(2048)
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_append_fdatasync_per_batch)
-    ->ArgNames({"records"})
-    ->Arg(1024)
+    ->ArgNames({"records", "direct"})
+    ->ArgsProduct({{1024}, {0, 1}})
     ->Iterations(256)
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);

@@ -56,6 +56,27 @@ void parse_listener(const std::string& key, const std::string& value, std::strin
     port = static_cast<uint16_t>(p);
 }
 
+/// metrics.listener=HOST:PORT (HOST may be empty for all interfaces, or [v6]); empty: off.
+void parse_metrics_listener(const std::string& key, const std::string& value,
+                            broker::broker_options& b) {
+    b.metrics_enabled = !value.empty();
+    b.metrics_host.clear();
+    b.metrics_port = 0;
+    if (value.empty()) return;
+    if (value.find("://") != std::string::npos) {
+        throw config_error(key + "=" + value + ": expected HOST:PORT (plain HTTP, no scheme)");
+    }
+    auto colon = value.rfind(':');
+    if (colon == std::string::npos) throw config_error(key + "=" + value + ": missing :PORT");
+    std::string host = value.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    int64_t p = parse_int(key, value.substr(colon + 1), 0);
+    if (p > 65535) throw config_error(key + "=" + value + ": port must be 0..65535");
+    b.metrics_host = host;
+    b.metrics_port = static_cast<uint16_t>(p);
+}
+
 bool parse_bool(const std::string& key, const std::string& value) {
     if (value == "true") return true;
     if (value == "false") return false;
@@ -99,6 +120,8 @@ void apply_setting(broker_config& cfg, const std::string& key, const std::string
         parse_listener(key, value, b.listen_host, b.listen_port);
     } else if (key == "advertised.listeners") {
         parse_listener(key, value, b.advertised_host, b.advertised_port);
+    } else if (key == "metrics.listener") {
+        parse_metrics_listener(key, value, b);
     } else if (key == "num.partitions") {
         b.num_partitions = static_cast<int32_t>(parse_int(key, value, 1));
     } else if (key == "auto.create.topics.enable") {
@@ -139,6 +162,11 @@ void apply_setting(broker_config& cfg, const std::string& key, const std::string
         if (l.compression_zstd_level > 22) {
             throw config_error("setting " + key + "=" + value + ": -131072 to 22");
         }
+    } else if (key == "log.write.mode") {
+        if (value != "buffered" && value != "direct") {
+            throw config_error("setting " + key + "=" + value + ": must be buffered or direct");
+        }
+        l.direct_io = value == "direct";
     } else if (key == "log.message.timestamp.type") {
         if (value != "CreateTime" && value != "LogAppendTime") {
             throw config_error("setting " + key + "=" + value +

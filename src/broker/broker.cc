@@ -6,6 +6,7 @@
 
 #include "connection.h"
 #include "handlers/handlers.h"
+#include "metrics/metrics_render.h"
 #include "sluice/common/clock.h"
 #include "sluice/common/endian.h"
 #include "sluice/common/logger.h"
@@ -37,6 +38,11 @@ bool broker::start(std::string* why) {
     if (!_groups.load(common::wall_clock_ms(), why)) return false;
     if (!_producer_ids.load(_logs.dir(), why)) return false;
     if (!_listener.open(_opts.listen_host, _opts.listen_port, why)) return false;
+    if (_opts.metrics_enabled) {
+        _metrics_server =
+            std::make_unique<metrics_server>(_reactor, [this] { return render_metrics(*this); });
+        if (!_metrics_server->open(_opts.metrics_host, _opts.metrics_port, why)) return false;
+    }
     _advertised_host = _opts.advertised_host.empty() ? _opts.listen_host : _opts.advertised_host;
     if (_advertised_host.empty() || _advertised_host == "0.0.0.0" || _advertised_host == "::") {
         char name[256] = {};
@@ -45,6 +51,12 @@ bool broker::start(std::string* why) {
     }
     _advertised_port = _opts.advertised_port != 0 ? _opts.advertised_port : _listener.port();
     _listener.start();
+    if (_metrics_server) {
+        _metrics_server->start();
+        SLUICE_LOG(info, "broker", "metrics on http://%s:%u/metrics",
+                   _opts.metrics_host.empty() ? "*" : _opts.metrics_host.c_str(),
+                   static_cast<unsigned>(_metrics_server->port()));
+    }
     return true;
 }
 
@@ -52,6 +64,7 @@ void broker::stop() {
     if (_stopping) return;
     _stopping = true;
     _listener.stop();
+    if (_metrics_server) _metrics_server->stop();
     // Waiting fetches answer now with what they have.
     auto waiting = _stoppables;
     for (stoppable* s : waiting) s->on_broker_stop();
@@ -81,6 +94,7 @@ void broker::on_accept(int fd) {
         }
     }
     const uint64_t id = _next_connection_id++;
+    ++_metrics.connections_accepted;
     auto c = std::make_shared<connection>(*this, _reactor, fd, id,
                                           std::string(host) + ":" + std::to_string(port));
     _connections.emplace(id, c);
@@ -89,6 +103,12 @@ void broker::on_accept(int fd) {
 
 void broker::forget(uint64_t connection_id) {
     _connections.erase(connection_id);
+}
+
+size_t broker::requests_in_flight() const {
+    size_t n = 0;
+    for (const auto& [id, c] : _connections) n += c->inflight_requests();
+    return n;
 }
 
 std::vector<std::string> broker::apply_dynamic_options(const broker_options& next) {
@@ -100,6 +120,10 @@ std::vector<std::string> broker::apply_dynamic_options(const broker_options& nex
     if (next.advertised_host != _opts.advertised_host ||
         next.advertised_port != _opts.advertised_port) {
         restart.push_back("advertised.listeners");
+    }
+    if (next.metrics_enabled != _opts.metrics_enabled || next.metrics_host != _opts.metrics_host ||
+        next.metrics_port != _opts.metrics_port) {
+        restart.push_back("metrics.listener");
     }
     if (next.offsets_topic_partitions != _opts.offsets_topic_partitions) {
         restart.push_back("offsets.topic.num.partitions");
@@ -115,6 +139,9 @@ std::vector<std::string> broker::apply_dynamic_options(const broker_options& nex
     _opts.listen_port = kept.listen_port;
     _opts.advertised_host = kept.advertised_host;
     _opts.advertised_port = kept.advertised_port;
+    _opts.metrics_enabled = kept.metrics_enabled;
+    _opts.metrics_host = kept.metrics_host;
+    _opts.metrics_port = kept.metrics_port;
     _opts.offsets_topic_partitions = kept.offsets_topic_partitions;
     _opts.log_cleaner_backoff_ms = kept.log_cleaner_backoff_ms;
     _topics.refresh_log_configs();
@@ -178,6 +205,9 @@ void broker::handle(request_context&& ctx) {
     ctx.header = std::move(header->first);
     ctx.body = ctx.body.subspan(header->second);
     ctx.received_ms = common::monotonic_ms();
+    ctx.received_ns = common::monotonic_ns();
+    if (request_probe* probe = _metrics.request(ctx.header.api_key, ctx.header.api_version))
+        ++probe->requests;
     api->handler(ctx);
 }
 
@@ -188,13 +218,22 @@ void request_context::reject(const char* why) {
     conn->close(why);
 }
 
+void request_context::observe_latency() {
+    if (received_ns == 0) return;  // answered before dispatch (KIP-511 fallback)
+    if (request_probe* probe = owner->metrics().request(header.api_key, header.api_version))
+        probe->latency.observe_signed(common::monotonic_ns() - received_ns);
+    received_ns = 0;
+}
+
 void request_context::no_response() {
+    observe_latency();
     slot->none = true;
     conn->slot_ready(slot);
 }
 
 void request_context::finish(std::vector<uint8_t> frame, std::vector<protocol::external_part> parts,
                              std::vector<storage::read_slice> files) {
+    observe_latency();
     if (conn->closed()) return;
     uint64_t total = frame.size() - 4;
     for (const auto& p : parts) total += p.length;

@@ -17,6 +17,8 @@
 #include "buffer_pool.h"
 #include "group_coordinator.h"
 #include "listener.h"
+#include "metrics/metrics_http.h"
+#include "metrics/metrics_registry.h"
 #include "producer_ids.h"
 #include "request_context.h"
 #include "sluice/io/reactor.h"
@@ -58,6 +60,8 @@ class broker {
     void stop();
     bool stopping() const { return _stopping; }
     uint16_t port() const { return _listener.port(); }
+    /// The metrics endpoint's port, 0 when metrics.listener is not set.
+    uint16_t metrics_port() const { return _metrics_server ? _metrics_server->port() : 0; }
 
     void handle(request_context&& ctx);
     void forget(uint64_t connection_id);
@@ -71,6 +75,11 @@ class broker {
         return _producer_ids;
     }
     const std::string& cluster_id() const { return _cluster_id; }
+    metrics_registry& metrics() { return _metrics; }
+    size_t connection_count() const { return _connections.size(); }
+    /// Requests read and not yet answered on the wire, over every connection (a scrape
+    /// walks the connections; nothing is counted on the data path).
+    size_t requests_in_flight() const;
     const std::string& advertised_host() const { return _advertised_host; }
     int32_t advertised_port() const { return _advertised_port; }
 
@@ -98,6 +107,8 @@ class broker {
     group_coordinator _groups;
     class producer_ids _producer_ids;
     listener _listener;
+    metrics_registry _metrics;
+    std::unique_ptr<metrics_server> _metrics_server;  // when metrics.listener is set
     std::unordered_map<uint64_t, std::shared_ptr<connection>> _connections;
     std::set<stoppable*> _stoppables;
     uint64_t _next_connection_id = 1;

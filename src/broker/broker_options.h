@@ -14,6 +14,10 @@ struct broker_options {
     uint16_t listen_port = 9092;
     std::string advertised_host;  // advertised.listeners (defaults to listen)
     uint16_t advertised_port = 0;
+    /// metrics.listener=HOST:PORT: the Prometheus endpoint (GET /metrics); off if unset.
+    bool metrics_enabled = false;
+    std::string metrics_host;
+    uint16_t metrics_port = 0;
     int32_t num_partitions = 1;                    // num.partitions
     bool auto_create_topics = true;                // auto.create.topics.enable
     int32_t socket_request_max_bytes = 104857600;  // socket.request.max.bytes

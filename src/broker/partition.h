@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "metrics/metrics_registry.h"
 #include "sluice/storage/log.h"
 
 namespace sluice::broker {
@@ -42,6 +43,8 @@ class partition final : public storage::log_listener {
     int64_t high_watermark() const { return _log->durable_end_offset(); }
     int64_t log_start_offset() const { return _log->log_start_offset(); }
     int64_t log_end_offset() const { return _log->log_end_offset(); }
+    /// Produce and fetch counters for the metrics endpoint.
+    partition_probe& probe() { return _probe; }
 
     void watch(watcher* w) { _watchers.push_back(w); }
     void unwatch(watcher* w) { std::erase(_watchers, w); }
@@ -67,6 +70,7 @@ class partition final : public storage::log_listener {
     int32_t _index;
     storage::log* _log;
     std::vector<watcher*> _watchers;
+    partition_probe _probe;
 };
 
 }  // namespace sluice::broker

@@ -30,6 +30,7 @@ struct request_context {
     std::span<uint8_t> body;  // writable: Produce patches offsets in place
     chunk_ptr memory;         // keeps `body` alive
     int64_t received_ms = 0;
+    int64_t received_ns = 0;  // dispatch time for the request latency histogram
 
     int16_t version() const { return header.api_version; }
     /// Close the connection because the request cannot be understood (Kafka does the same).
@@ -43,6 +44,8 @@ struct request_context {
     void respond(const M& msg, std::vector<storage::read_slice> files = {});
 
   private:
+    /// Into the broker's request latency histogram, once.
+    void observe_latency();
     void finish(std::vector<uint8_t> frame, std::vector<protocol::external_part> parts,
                 std::vector<storage::read_slice> files);
 };

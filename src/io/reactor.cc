@@ -60,9 +60,11 @@ io_uring_sqe* reactor::next_sqe() {
     if (sqe == nullptr) {
         // The SQ is full: hand what we have to the kernel and take a fresh slot.
         io_uring_submit(_ring.get());
+        ++_enter_calls;
         sqe = io_uring_get_sqe(_ring.get());
     }
     SLUICE_ASSERT(sqe != nullptr, "no submission queue entry after submit");
+    ++_sqes_queued;
     return sqe;
 }
 
@@ -206,12 +208,14 @@ unsigned reactor::reap() {
         }
         c->complete(res, flags);
     }
+    _cqes_reaped += handled;
     return handled;
 }
 
 unsigned reactor::run_once(bool wait) {
     run_deferred();
     int rc;
+    ++_enter_calls;
     if (wait && _in_flight > 0 && _deferred_head == nullptr) {
         rc = io_uring_submit_and_wait(_ring.get(), 1);
     } else {

@@ -5,10 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
 
+#include "sluice/common/assert.h"
 #include "sluice/common/logger.h"
 
 namespace sluice::storage {
@@ -101,6 +103,15 @@ result<void> write_file_atomic(const std::filesystem::path& target,
     return fsync_dir(parent_dir(target));
 }
 
+bool reserve_file_space(int fd, uint64_t pos, uint64_t len) {
+    if (len == 0) return true;
+    int rc;
+    do {
+        rc = ::fallocate(fd, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(pos), static_cast<off_t>(len));
+    } while (rc != 0 && errno == EINTR);
+    return rc == 0 || errno == EOPNOTSUPP || errno == ENOSYS;
+}
+
 result<std::vector<uint8_t>> read_file(const std::filesystem::path& path) {
     auto fd = open_file(path, O_RDONLY);
     if (!fd) return fail(fd.error());
@@ -151,6 +162,9 @@ result<mapped_file> mapped_file::open(const std::filesystem::path& path, bool wr
     if (::fstat(fd->get(), &st) != 0) return fail(io_fail("stat", path, errno));
     mapped_file f(path, std::move(fd).value(), writable);
     f._size_at_open = static_cast<size_t>(st.st_size);
+    const off_t hole = ::lseek(f._fd.get(), 0, SEEK_HOLE);
+    f._data_bytes_at_open =
+        hole < 0 ? f._size_at_open : std::min(f._size_at_open, static_cast<size_t>(hole));
     size_t want = writable && size_bytes > 0 ? size_bytes : f._size_at_open;
     if (want != f._size_at_open && ::ftruncate(f._fd.get(), static_cast<off_t>(want)) != 0) {
         return fail(io_fail("ftruncate", path, errno));
@@ -165,7 +179,10 @@ mapped_file::mapped_file(mapped_file&& other) noexcept
       _writable(other._writable),
       _data(std::exchange(other._data, nullptr)),
       _size(std::exchange(other._size, 0)),
-      _size_at_open(other._size_at_open) {}
+      _size_at_open(other._size_at_open),
+      _data_bytes_at_open(other._data_bytes_at_open),
+      _reserved(std::exchange(other._reserved, 0)),
+      _reserve_failed(other._reserve_failed) {}
 
 mapped_file& mapped_file::operator=(mapped_file&& other) noexcept {
     if (this != &other) {
@@ -176,6 +193,9 @@ mapped_file& mapped_file::operator=(mapped_file&& other) noexcept {
         _data = std::exchange(other._data, nullptr);
         _size = std::exchange(other._size, 0);
         _size_at_open = other._size_at_open;
+        _data_bytes_at_open = other._data_bytes_at_open;
+        _reserved = std::exchange(other._reserved, 0);
+        _reserve_failed = other._reserve_failed;
     }
     return *this;
 }
@@ -201,10 +221,37 @@ result<void> mapped_file::resize(size_t size_bytes) {
     SLUICE_ASSERT(_writable, "resize of read-only %s", _path.c_str());
     if (size_bytes == _size) return {};
     unmap();
+    _reserved = std::min(_reserved, size_bytes);
     if (::ftruncate(_fd.get(), static_cast<off_t>(size_bytes)) != 0) {
         return fail(io_fail("ftruncate", _path, errno));
     }
     return map(size_bytes);
+}
+
+bool mapped_file::reserve(size_t end_bytes) {
+    SLUICE_ASSERT(_writable && end_bytes <= _size, "reserve %zu bytes of %s (%zu, %s)", end_bytes,
+                  _path.c_str(), _size, _writable ? "writable" : "read-only");
+    if (end_bytes <= _reserved) return true;
+    // Ahead in steps, so that an index pays one call per 8192 offset entries. Blocks that
+    // already exist (entries kept from before) are left as they are.
+    constexpr size_t step = 64 * 1024;
+    const size_t target = std::min(_size, (end_bytes + step - 1) / step * step);
+    const int err = ::posix_fallocate(_fd.get(), static_cast<off_t>(_reserved),
+                                      static_cast<off_t>(target - _reserved));
+    if (err != 0) {
+        if (!_reserve_failed) {
+            SLUICE_LOG(warn, "storage",
+                       "cannot allocate index space in %s: %s; entries are "
+                       "skipped until there is room (the index is sparser, never wrong)",
+                       _path.c_str(), std::strerror(err));
+        }
+        _reserve_failed = true;
+        return false;
+    }
+    if (_reserve_failed) SLUICE_LOG(info, "storage", "index %s has room again", _path.c_str());
+    _reserve_failed = false;
+    _reserved = target;
+    return true;
 }
 
 result<void> mapped_file::seal(size_t size_bytes) {
@@ -222,6 +269,7 @@ result<void> mapped_file::seal(size_t size_bytes) {
     }
     if (_writable && ::fsync(_fd.get()) != 0) return fail(io_fail("fsync", _path, errno));
     _writable = false;
+    _reserved = 0;
     return map(size_bytes);
 }
 
@@ -237,6 +285,7 @@ result<void> mapped_file::remove() {
     unmap();
     _fd.reset();
     _writable = false;
+    _reserved = 0;
     if (::unlink(_path.c_str()) != 0 && errno != ENOENT) {
         return fail(io_fail("unlink", _path, errno));
     }

@@ -4,7 +4,9 @@
 #include <cstring>
 
 #include "sluice/common/assert.h"
+#include "sluice/common/clock.h"
 #include "sluice/common/logger.h"
+#include "sluice/storage/storage_probe.h"
 
 namespace sluice::storage {
 
@@ -40,8 +42,22 @@ bool log::should_roll(size_t batch_bytes, int64_t batch_max_timestamp, int64_t n
 
 result<void> log::roll(int64_t now_ms) {
     if (auto r = active().seal(); !r) return r;
+    // Everything of the old segment written already: cut a direct write's padding now
+    // (otherwise on_write_done does when its last write completes).
+    if (_pending_head == _pending.size() || _pending.back().seg != &active()) {
+        (void)active().trim_padding();
+    }
     auto seg = segment::create(_dir, _next_offset, _cfg, now_ms);
-    if (!seg) return fail(seg.error());
+    if (!seg) {
+        // A create that got part way (the .log but not an index, on a disk out of space
+        // or inodes) must leave nothing: should a rollback later let appends go on into
+        // the old segment, an empty segment file here would overlap it at the next open.
+        for (const char* ext : {".log", ".index", ".timeindex"}) {
+            std::error_code ec;
+            std::filesystem::remove(_dir / segment::file_name(_next_offset, ext), ec);
+        }
+        return fail(seg.error());
+    }
     _segments.emplace(_next_offset, std::move(seg).value());
     ++_stats.rolls;
     // Most logs never see an idempotent producer: no snapshot (three fsyncs) for them.
@@ -96,6 +112,12 @@ result<append_info> log::append(std::span<uint8_t> batch, append_waiter* waiter,
     if (should_roll(batch.size(), _cfg.log_append_time ? now_ms : info->max_timestamp, now_ms)) {
         if (auto r = roll(now_ms); !r) return fail(r.error());
     }
+    // Once a write found the disk full, each batch first asks the filesystem for its
+    // blocks: while there are none it fails here, before it has offsets, instead of in
+    // the write, whose rollback costs a truncation, an fdatasync and a rescan.
+    if (_disk_full && !reserve_file_space(active().fd(), active().accepted_bytes(), batch.size())) {
+        return fail(errc::io_error);
+    }
     if (_cfg.log_append_time) {
         stamp_log_append_time(batch, now_ms);
         info->max_timestamp = now_ms;
@@ -134,17 +156,49 @@ void log::pump() {
     _sync_segment = seg;
     _sync_target = seg->written_end_offset;
     ++_stats.syncs;
+    _sync_started_ns = common::monotonic_ns();
     _reactor.fsync(seg->fd(), true, &_sync_done);
 }
 
 void log::start_write() {
     segment* seg = _pending[_pending_head].seg;
+    const bool direct = _cfg.direct_io && !_direct_failed;
     _write_iov.clear();
     size_t i = _pending_head;
-    for (; i < _pending.size() && _pending[i].seg == seg; ++i)
+    uint64_t bytes = 0;
+    for (; i < _pending.size() && _pending[i].seg == seg; ++i) {
+        // A direct write is copied into staging first: bound it (a first batch goes whole).
+        if (direct && i > _pending_head &&
+            bytes + _pending[i].iov.iov_len > direct_writer::max_write_bytes) {
+            break;
+        }
+        bytes += _pending[i].iov.iov_len;
         _write_iov.push_back(_pending[i].iov);
+    }
     _inflight_count = i - _pending_head;
     ++_stats.writes;
+    _inflight_direct = false;
+    if (direct) {
+        auto fd = seg->direct_fd();
+        result<direct_writer::prepared> prepared = fail(errc::io_error);
+        if (fd) prepared = _direct.prepare(*seg, _write_iov);
+        if (prepared) {
+            _inflight_direct = true;
+            _inflight_logical = prepared->logical_bytes;
+            ++_stats.direct_writes;
+            const iovec one = prepared->data;
+            _write_op.start(_reactor, fd.value(), {&one, 1}, prepared->position, &_write_done);
+            return;
+        }
+        // The filesystem refuses O_DIRECT (or the last block could not be read): this log
+        // writes buffered from now on, which is always correct.
+        SLUICE_LOG(warn, "storage",
+                   "log.write.mode=direct: O_DIRECT writes are not possible in %s; this "
+                   "partition writes buffered",
+                   _dir.c_str());
+        _direct_failed = true;
+        _direct.reset();
+    }
     _write_op.start(_reactor, seg->fd(), _write_iov, seg->written_bytes(), &_write_done);
 }
 
@@ -152,16 +206,34 @@ void log::on_write_done(int32_t res) {
     if (_offline) return;  // the waiters were failed when the log went offline
     if (res < 0) {
         SLUICE_LOG(error, "storage", "write to %s failed: %s", _dir.c_str(), std::strerror(-res));
+        _direct.reset();
         bool disk_full = res == -ENOSPC || res == -EDQUOT || res == -EFBIG;
         if (disk_full) {
+            if (!_disk_full) {
+                SLUICE_LOG(warn, "storage",
+                           "%s: the disk is full; produce to it fails with "
+                           "KAFKA_STORAGE_ERROR until there is room again",
+                           _dir.c_str());
+            }
+            _disk_full = true;
             roll_back_unwritten(errc::io_error);
         } else {
             go_offline(errc::io_error);
         }
         return;
     }
+    if (_disk_full) {
+        SLUICE_LOG(info, "storage", "%s: writes succeed again after the disk was full",
+                   _dir.c_str());
+        _disk_full = false;
+    }
     segment* seg = _pending[_pending_head].seg;
-    seg->on_written(_write_op.written());
+    if (_inflight_direct) {
+        seg->on_written(_inflight_logical);
+        _direct.written();
+    } else {
+        seg->on_written(_write_op.written());
+    }
     const int64_t end = _pending[_pending_head + _inflight_count - 1].end_offset;
     seg->written_end_offset = end;
     _written_end = end;
@@ -171,6 +243,11 @@ void log::on_write_done(int32_t res) {
         _pending.clear();
         _pending_head = 0;
     }
+    if (seg != &active() && (_pending.empty() || _pending[_pending_head].seg != seg)) {
+        // A rolled segment's last write is done: cut a direct write's padding now, so the
+        // sealed file ends with its last batch (the next fdatasync makes that durable).
+        (void)seg->trim_padding();
+    }
     if (_dirty.empty() || _dirty.back() != seg) _dirty.push_back(seg);
     notify_written();
     pump();
@@ -178,6 +255,12 @@ void log::on_write_done(int32_t res) {
 
 void log::on_sync_done(int32_t res) {
     _sync_in_flight = false;
+    storage_probe& probe = storage_probe::local();
+    if (res < 0) {
+        ++probe.fdatasync_errors;
+    } else {
+        probe.fdatasync_latency.observe_signed(common::monotonic_ns() - _sync_started_ns);
+    }
     if (_offline) return;
     if (res < 0) {
         // After a failed fdatasync the kernel may have dropped the dirty pages; a retry
@@ -248,6 +331,7 @@ void log::fail_all_waiters(errc why) {
 
 void log::go_offline(errc why) {
     _offline = true;
+    _direct.reset();
     _pending.clear();
     _pending_head = _inflight_count = 0;
     fail_all_waiters(why);
@@ -264,6 +348,7 @@ void log::roll_back_unwritten(errc why) {
     _unwritten_tail = nullptr;
     _pending.clear();
     _pending_head = _inflight_count = 0;
+    _direct.reset();
     while (_segments.size() > 1 && _segments.rbegin()->first >= _written_end &&
            _segments.rbegin()->second->written_bytes() == 0) {
         auto it = std::prev(_segments.end());
@@ -310,6 +395,7 @@ result<void> log::close() {
     SLUICE_ASSERT(idle(), "log %s closed with I/O in flight", _dir.c_str());
     if (_offline) return fail(errc::log_offline);
     if (auto r = active().seal(); !r) return r;
+    if (auto r = active().trim_padding(); !r) return r;
     if (auto r = active().sync_now(); !r) return r;
     take_producer_snapshot(_next_offset);
     return {};

@@ -10,6 +10,7 @@ namespace sluice::storage {
 
 result<void> log::truncate_to(int64_t offset) {
     SLUICE_ASSERT(idle(), "truncate_to(%" PRId64 ") with I/O in flight", offset);
+    _direct.reset();
     if (_offline) return fail(errc::log_offline);
     if (offset >= _next_offset) return {};
     if (offset < _segments.begin()->first) {

@@ -18,12 +18,15 @@ result<offset_index> offset_index::open(const std::filesystem::path& path, int64
     SLUICE_ASSERT(base_offset >= 0, "base offset %lld", static_cast<long long>(base_offset));
     auto file = mapped_file::open(path, writable, 0);
     if (!file) return fail(file.error());
+    // Only the bytes before the first hole can hold entries (reading the hole could
+    // fault on a full tmpfs; mapped_file::data_bytes_at_open).
+    const size_t data_bytes = file->data_bytes_at_open();
     if (!writable) {
         // A rolled segment's index was trimmed to its entries: every slot is one.
-        size_t entries = file->size() / entry_bytes;
+        size_t entries = data_bytes / entry_bytes;
         return offset_index(std::move(file).value(), base_offset, entries);
     }
-    size_t entries = count_entries_before_zero_tail({file->data(), file->size()}, entry_bytes);
+    size_t entries = count_entries_before_zero_tail({file->data(), data_bytes}, entry_bytes);
     // Never cut entries that are already there, even if max_index_bytes shrank since
     // they were written: the index is then simply full and the segment rolls.
     size_t bytes = std::max(max_index_bytes / entry_bytes, entries) * entry_bytes;
@@ -60,6 +63,9 @@ void offset_index::append(int64_t offset, uint32_t position) {
                       static_cast<long long>(offset), position,
                       static_cast<long long>(prev->offset), prev->position);
     }
+    // On a full disk the entry is skipped: a store into a page the filesystem cannot back
+    // is SIGBUS, and a missing entry only makes lookups scan a little further.
+    if (!_file.reserve((_entries + 1) * entry_bytes)) return;
     uint8_t* p = _file.data() + _entries * entry_bytes;
     store_be32(p, rel);
     store_be32(p + 4, position);

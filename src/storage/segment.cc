@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sluice/common/logger.h"
+#include "sluice/storage/direct_writer.h"
 
 namespace sluice::storage {
 
@@ -32,6 +33,19 @@ bool pread_all(int fd, uint8_t* buf, size_t len, uint64_t pos) {
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return false;
         done += static_cast<size_t>(n);
+    }
+    return true;
+}
+
+/// Whether [pos, size) is a direct write's zero padding: zeros from the data's end to the
+/// next block boundary, where the file ends.
+bool zero_padding(int fd, uint64_t pos, uint64_t size) {
+    if (size <= pos || size != direct_writer::align_up(pos)) return false;
+    uint8_t buf[direct_writer::block_bytes];
+    const size_t len = static_cast<size_t>(size - pos);
+    if (!pread_all(fd, buf, len, pos)) return false;
+    for (size_t i = 0; i < len; ++i) {
+        if (buf[i] != 0) return false;
     }
     return true;
 }
@@ -232,6 +246,16 @@ segment_scan segment::recover(const log_config& cfg) {
         pos += *batch_size;
         ++scan.batches;
     }
+    if (scan.problem && zero_padding(fd(), pos, size.value())) {
+        // What a direct write leaves past the data until the segment is trimmed: not a
+        // torn batch. Cut it so the file ends with its last batch again.
+        scan.problem.reset();
+        scan.detail.clear();
+        if (::ftruncate(fd(), static_cast<off_t>(pos)) != 0) {
+            scan.problem = errc::io_error;
+            scan.detail = "cannot trim " + _file->path.string() + ": " + std::strerror(errno);
+        }
+    }
     scan.valid_bytes = pos;
     scan.next_offset = _next_offset;
     _accepted_bytes = _written_bytes = pos;
@@ -271,7 +295,15 @@ result<void> segment::load(const log_config& cfg) {
         _next_offset = h->last_offset + 1;
         pos += h->size_bytes;
     }
-    if (pos != size.value()) {
+    if (pos != size.value() && zero_padding(fd(), pos, size.value())) {
+        // A direct write's padding (the process stopped before the segment was trimmed).
+        if (::ftruncate(fd(), static_cast<off_t>(pos)) != 0) {
+            SLUICE_LOG(error, "storage", "cannot trim %s: %s", _file->path.c_str(),
+                       std::strerror(errno));
+            return fail(errc::io_error);
+        }
+        _accepted_bytes = _written_bytes = pos;
+    } else if (pos != size.value()) {
         SLUICE_LOG(error, "storage",
                    "corrupt segment %s: batch headers end at byte %" PRIu64
                    " but the file has %" PRIu64 " bytes",
@@ -377,6 +409,28 @@ result<void> segment::remove() {
     }
     if (!a) return a;
     return b;
+}
+
+result<int> segment::direct_fd() {
+    if (!_direct_fd.valid()) {
+        auto fd = open_file(_file->path, O_WRONLY | O_DIRECT);
+        if (!fd) return fail(fd.error());
+        _direct_fd = std::move(fd).value();
+    }
+    return _direct_fd.get();
+}
+
+result<void> segment::trim_padding() {
+    if (!_direct_fd.valid()) return {};  // never written with O_DIRECT by this process
+    auto size = file_size(fd());
+    if (!size) return fail(size.error());
+    if (size.value() <= _written_bytes) return {};
+    if (::ftruncate(fd(), static_cast<off_t>(_written_bytes)) != 0) {
+        SLUICE_LOG(error, "storage", "cannot trim %s to %llu bytes: %s", _file->path.c_str(),
+                   static_cast<unsigned long long>(_written_bytes), std::strerror(errno));
+        return fail(errc::io_error);
+    }
+    return {};
 }
 
 result<void> segment::sync_now() {

@@ -20,11 +20,14 @@ result<time_index> time_index::open(const std::filesystem::path& path, int64_t b
     SLUICE_ASSERT(base_offset >= 0, "base offset %lld", static_cast<long long>(base_offset));
     auto file = mapped_file::open(path, writable, 0);
     if (!file) return fail(file.error());
+    // Only the bytes before the first hole can hold entries (reading the hole could
+    // fault on a full tmpfs; mapped_file::data_bytes_at_open).
+    const size_t data_bytes = file->data_bytes_at_open();
     if (!writable) {
-        size_t entries = file->size() / entry_bytes;
+        size_t entries = data_bytes / entry_bytes;
         return time_index(std::move(file).value(), base_offset, entries);
     }
-    size_t entries = count_entries_before_zero_tail({file->data(), file->size()}, entry_bytes);
+    size_t entries = count_entries_before_zero_tail({file->data(), data_bytes}, entry_bytes);
     // As in offset_index: never cut entries that are already there.
     size_t bytes = std::max(max_index_bytes / entry_bytes, entries) * entry_bytes;
     if (auto r = file->resize(bytes); !r) return fail(r.error());
@@ -61,6 +64,9 @@ bool time_index::maybe_append(int64_t timestamp, int64_t offset) {
         if (timestamp == 0 && rel == 0) return false;
     }
     SLUICE_ASSERT(!full(), "append to full index %s (%zu entries)", path().c_str(), _entries);
+    // On a full disk the entry is skipped (a store into an unbacked page is SIGBUS).
+    _last_skipped = !_file.reserve((_entries + 1) * entry_bytes);
+    if (_last_skipped) return false;
     uint8_t* p = _file.data() + _entries * entry_bytes;
     store_be64(p, static_cast<uint64_t>(timestamp));
     store_be32(p + 8, static_cast<uint32_t>(rel));
@@ -104,6 +110,13 @@ void time_index::truncate_to(int64_t offset) {
 
 result<void> time_index::trim() {
     if (!_file.writable()) return {};
+    if (_last_skipped) {
+        // The segment's largest timestamp did not get its entry, and a sealed segment's
+        // load() would take the last entry for it (retention would then find the segment
+        // older than it is). An empty time index makes load() read every batch header.
+        _entries = 0;
+        _last_skipped = false;
+    }
     return _file.seal(_entries * entry_bytes);
 }
 
@@ -134,6 +147,7 @@ result<void> time_index::sanity_check() const {
 
 result<void> time_index::remove() {
     _entries = 0;
+    _last_skipped = false;
     return _file.remove();
 }
 

@@ -33,8 +33,12 @@ namespace {
 constexpr int64_t base_timestamp = 1'700'000'000'000;
 constexpr size_t child_bytes_max = 4u << 20;  // the child stops appending past this per round
 
+/// log.write.mode of the current test (set before the fork, so the child shares it).
+bool g_direct_io = false;
+
 log_config crash_config() {
     log_config c;
+    c.direct_io = g_direct_io;
     c.segment_bytes = 256 << 10;  // rolls happen, so kills land in rolls too
     c.segment_index_bytes = 64 << 10;
     return c;
@@ -105,7 +109,7 @@ void report(int fd, int64_t durable_end) {
     }
 }
 
-class log_crash : public log_test {
+class log_crash : public log_test, public ::testing::WithParamInterface<bool> {
   protected:
     /// Reads every report available now (or until EOF / `timeout_ms`).
     bool read_reports(int fd, int timeout_ms) {
@@ -159,7 +163,8 @@ class log_crash : public log_test {
     uint64_t _reports = 0;
 };
 
-TEST_F(log_crash, kill_9_never_loses_a_durable_append) {
+TEST_P(log_crash, kill_9_never_loses_a_durable_append) {
+    g_direct_io = GetParam();
     const char* rounds_env = std::getenv("SLUICE_CRASH_ROUNDS");
     const int rounds = rounds_env ? std::atoi(rounds_env) : 10;
     const char* seed_env = std::getenv("SLUICE_SEED");
@@ -235,14 +240,20 @@ TEST_F(log_crash, kill_9_never_loses_a_durable_append) {
         ASSERT_EQ(end, a->last_offset + 1);
     }
     std::printf(
-        "crash rounds=%d durable records acked=%llu reports=%llu torn bytes=%llu "
+        "crash (%s writes) rounds=%d durable records acked=%llu reports=%llu torn bytes=%llu "
         "log end=%lld\n",
-        rounds, static_cast<unsigned long long>(acked), static_cast<unsigned long long>(reports),
+        g_direct_io ? "O_DIRECT" : "buffered", rounds, static_cast<unsigned long long>(acked),
+        static_cast<unsigned long long>(reports),
         static_cast<unsigned long long>(torn), static_cast<long long>(end));
     RecordProperty("rounds", rounds);
     RecordProperty("acked_records", std::to_string(acked));
     RecordProperty("torn_bytes", std::to_string(torn));
 }
+
+INSTANTIATE_TEST_SUITE_P(write_modes, log_crash, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& p) {
+                             return p.param ? "direct" : "buffered";
+                         });
 
 }  // namespace
 }  // namespace sluice::storage::testing

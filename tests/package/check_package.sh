@@ -38,7 +38,9 @@ dpkg-deb --ctrl-tarfile "$deb" | tar -x -C "$work" ./postinst ./conffiles
 grep -qx /etc/sluice/server.properties "$work/conffiles" || fail "server.properties is not a conffile"
 grep -q systemd-sysusers "$work/postinst" || fail "postinst does not create the sluice user"
 if grep -v '^[[:space:]]*#' "$work/postinst" | grep -Eq 'systemctl +(enable|start)'; then fail "postinst enables or starts the service"; fi
-dpkg-deb --fsys-tarfile "$deb" | tar -x -O ./usr/lib/systemd/system/sluiced.service |
-  grep -qx 'ExecStart=/usr/bin/sluiced --config /etc/sluice/server.properties' ||
+# Read the whole unit first: grep -q stops at the match, and with pipefail tar's SIGPIPE
+# would fail the pipeline.
+packaged_unit=$(dpkg-deb --fsys-tarfile "$deb" | tar -x -O ./usr/lib/systemd/system/sluiced.service)
+grep -qx 'ExecStart=/usr/bin/sluiced --config /etc/sluice/server.properties' <<<"$packaged_unit" ||
   fail "the packaged unit does not start /usr/bin/sluiced with /etc/sluice/server.properties"
 echo "installed to a prefix and packaged $(basename "$deb"): $(grep -c . "$work/files") entries; $(grep '^ Depends' "$work/info")"

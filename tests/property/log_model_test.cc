@@ -439,6 +439,7 @@ class log_model_test : public log_test {
             static_cast<size_t>(std::vector<int>{0, 100, 1024, 4096}[uni(0, 3)]);
         _cfg.segment_index_bytes = 8192;  // never full: at most ~250 batches per segment
         _cfg.max_message_bytes = 16384;
+        _cfg.direct_io = chance(50);  // log.write.mode: O_DIRECT from staging, or buffered
         reopen(_cfg, {});
         ASSERT_FALSE(HasFailure());
         for (int i = 0; i < ops && !HasFailure(); ++i) {

@@ -21,4 +21,11 @@ inline int64_t monotonic_ms() {
         .count();
 }
 
+/// Nanoseconds on the same never-jumping clock (latency histograms).
+inline int64_t monotonic_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
 }  // namespace sluice::common

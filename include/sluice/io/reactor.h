@@ -101,6 +101,11 @@ class reactor {
 
     /// Operations submitted and not yet completed.
     unsigned in_flight() const { return _in_flight; }
+    /// Counters for the metrics endpoint (plain integers: only this thread touches them).
+    /// SQEs queued (operations and cancels), CQEs reaped, submit calls (io_uring_enter).
+    uint64_t sqes_queued() const { return _sqes_queued; }
+    uint64_t cqes_reaped() const { return _cqes_reaped; }
+    uint64_t enter_calls() const { return _enter_calls; }
     /// For the buffer ring registration (only src/io uses it).
     io_uring* ring() { return _ring.get(); }
 
@@ -113,6 +118,9 @@ class reactor {
 
     std::unique_ptr<io_uring> _ring;
     unsigned _in_flight = 0;
+    uint64_t _sqes_queued = 0;
+    uint64_t _cqes_reaped = 0;
+    uint64_t _enter_calls = 0;
     bool _stopping = false;
     task* _deferred_head = nullptr;
     task* _deferred_tail = nullptr;

@@ -54,6 +54,13 @@ class unique_fd {
 [[nodiscard]] result<void> write_file_atomic(const std::filesystem::path& target,
                                              std::span<const uint8_t> bytes);
 
+/// Asks the filesystem for the blocks of bytes [pos, pos + len) of `fd` without changing
+/// its length (fallocate FALLOC_FL_KEEP_SIZE), so that a write there will find room.
+/// False when the filesystem has none (ENOSPC, EDQUOT, EFBIG, or another error); true
+/// also when it cannot say (no fallocate support): then only the write will tell.
+/// Not logged: the caller asks again and again while a disk is full.
+[[nodiscard]] bool reserve_file_space(int fd, uint64_t pos, uint64_t len);
+
 /// Reads a whole file. not_found when it does not exist.
 [[nodiscard]] result<std::vector<uint8_t>> read_file(const std::filesystem::path& path);
 
@@ -93,9 +100,20 @@ class mapped_file {
     /// Length of the file as found before open() changed it: the sanity checks judge the
     /// file as it was on disk, not as we re-sized it.
     size_t size_at_open() const { return _size_at_open; }
+    /// Bytes from the start up to the first hole as found at open (SEEK_HOLE; the whole
+    /// length when the filesystem cannot say). A preallocated index's zero tail is a hole,
+    /// and touching a hole through a MAP_SHARED mapping on a full tmpfs is SIGBUS even for
+    /// a read, so the indexes look for entries only before it.
+    size_t data_bytes_at_open() const { return _data_bytes_at_open; }
 
     /// Writable only: ftruncate to `size_bytes` and map again at that length.
     [[nodiscard]] result<void> resize(size_t size_bytes);
+    /// Writable only: makes sure disk blocks back bytes [0, end_bytes) (end_bytes <=
+    /// size()), allocating ahead in 64 KiB steps with posix_fallocate. A store into a hole
+    /// of a MAP_SHARED file that the filesystem cannot back (ENOSPC, EDQUOT) kills the
+    /// process with SIGBUS, so the indexes reserve before they store. False (logged once
+    /// until an allocation succeeds again) when the blocks cannot be had.
+    [[nodiscard]] bool reserve(size_t end_bytes);
     /// ftruncate to `size_bytes`, fsync, and map read-only from then on.
     [[nodiscard]] result<void> seal(size_t size_bytes);
     /// msync (if writable) and fsync: durable on success.
@@ -115,6 +133,9 @@ class mapped_file {
     uint8_t* _data = nullptr;
     size_t _size = 0;
     size_t _size_at_open = 0;
+    size_t _data_bytes_at_open = 0;
+    size_t _reserved = 0;  // bytes from the start known to have blocks (reserve())
+    bool _reserve_failed = false;
 };
 
 }  // namespace sluice::storage

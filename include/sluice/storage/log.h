@@ -19,7 +19,10 @@
 //   batch whose write completed before it was issued.
 // - A failed fdatasync takes the log offline (its pages may be lost; retrying could lie).
 //   A failed write rolls back the batches not yet written: ENOSPC-like errors fail those
-//   appends and keep the log online; other errors take it offline.
+//   appends and keep the log online; other errors take it offline. After an ENOSPC-like
+//   failure, append() reserves each batch's disk blocks before it gives it offsets, so
+//   that while the disk stays full appends fail at once (io_error) with nothing to roll
+//   back; the first write that succeeds ends that mode.
 
 #include <cstdint>
 #include <filesystem>
@@ -32,6 +35,7 @@
 #include "sluice/io/reactor.h"
 #include "sluice/io/write_all_op.h"
 #include "sluice/storage/compaction.h"
+#include "sluice/storage/direct_writer.h"
 #include "sluice/storage/errc.h"
 #include "sluice/storage/log_config.h"
 #include "sluice/storage/producer_state.h"
@@ -168,6 +172,7 @@ class log {
         uint64_t batches = 0;     // batches appended
         uint64_t torn_bytes = 0;  // bytes cut off a torn tail at open
         uint64_t rolls = 0;
+        uint64_t direct_writes = 0;  // writes that went out with O_DIRECT
     };
     const stats& counters() const { return _stats; }
 
@@ -230,6 +235,9 @@ class log {
     int64_t _written_end = 0;
     int64_t _durable_end = 0;
     bool _offline = false;
+    /// A write failed with ENOSPC/EDQUOT/EFBIG and none has succeeded since: append()
+    /// reserves each batch's blocks first (reserve_file_space) and fails fast without.
+    bool _disk_full = false;
     int64_t _cleaner_checkpoint = 0;
     producer_state _producers;
     /// Duplicates of batches not yet durable when the retry came: (original end, waiter).
@@ -239,6 +247,10 @@ class log {
     size_t _pending_head = 0;
     size_t _inflight_count = 0;  // pending entries covered by the write in flight
     std::vector<iovec> _write_iov;
+    direct_writer _direct;
+    bool _inflight_direct = false;  // the write in flight went through _direct
+    uint64_t _inflight_logical = 0;  // its bytes of batches (the direct write pads them)
+    bool _direct_failed = false;     // warned once that O_DIRECT is unavailable here
     io::write_all_op _write_op;
     write_done _write_done;
     sync_done _sync_done;
@@ -246,6 +258,7 @@ class log {
     bool _sync_in_flight = false;
     segment* _sync_segment = nullptr;
     int64_t _sync_target = 0;
+    int64_t _sync_started_ns = 0;  // for storage_probe's fdatasync latency
     std::vector<segment*> _dirty;  // segments with written but unsynced data, oldest first
 
     // Waiters in offset order: first those not yet written, then written-not-durable.

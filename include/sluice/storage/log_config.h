@@ -43,6 +43,9 @@ struct log_config {
     /// recompressing; lz4 uses liblz4's fast mode, Kafka's default.
     int compression_gzip_level = -1;
     int compression_zstd_level = 3;
+    /// log.write.mode=direct (a broker setting, not a topic one): segment writes go through
+    /// O_DIRECT from an aligned staging copy (storage/direct_writer.h); buffered otherwise.
+    bool direct_io = false;
 };
 
 }  // namespace sluice::storage

@@ -54,6 +54,8 @@ class offset_index {
 
     /// Adds an entry. The caller guarantees that offset and position both strictly grow
     /// and that the index is writable and not full(); anything else is a bug and aborts.
+    /// When the disk has no room for the entry's page (mapped_file::reserve) the entry is
+    /// skipped: the index is sparse anyway, so lookups stay right and scan further.
     void append(int64_t offset, uint32_t position);
 
     /// The entry with the largest offset <= target, or {base_offset, 0} if there is none

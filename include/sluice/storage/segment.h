@@ -107,6 +107,11 @@ class segment {
     result<void> remove();
     /// fdatasync the .log file (synchronous; startup, truncation and close only).
     result<void> sync_now();
+    /// The .log opened for O_DIRECT writes (log.write.mode=direct), opened on first use.
+    result<int> direct_fd();
+    /// Cut a direct write's zero padding past the written end (when the segment takes no
+    /// more writes: sealed and written, or at close). The caller syncs.
+    result<void> trim_padding();
 
     int64_t base_offset() const { return _base_offset; }
     int64_t next_offset() const { return _next_offset; }
@@ -143,6 +148,7 @@ class segment {
     void index_batch(const batch_header& h, const log_config& cfg);
 
     std::shared_ptr<segment_file> _file;
+    unique_fd _direct_fd;
     offset_index _offsets;
     time_index _times;
     std::filesystem::path _dir;

@@ -52,6 +52,8 @@ class time_index {
     /// Appends (timestamp, offset) if timestamp is larger than the last entry's, and
     /// returns whether it did (Kafka's TimeIndex.maybeAppend). An offset below the last
     /// entry's, or an append to a full or read-only index, is a caller bug and aborts.
+    /// When the disk has no room for the entry's page it is skipped (false); if the last
+    /// entry offered was skipped, trim() empties the index (see there).
     bool maybe_append(int64_t timestamp, int64_t offset);
 
     /// The entry with the largest timestamp <= ts, or {no_timestamp, base_offset} if
@@ -71,6 +73,9 @@ class time_index {
     void truncate_to(int64_t offset);
 
     /// Cuts the file to exactly entries() * 12 bytes, fsyncs it and maps it read-only.
+    /// If the last maybe_append() that should have added an entry was skipped for want of
+    /// disk space, the entries go too: the last entry must carry the segment's largest
+    /// timestamp, and an empty time index tells load() to find it in the batch headers.
     [[nodiscard]] result<void> trim();
 
     /// msync + fsync: every entry appended so far is durable on success.
@@ -90,6 +95,7 @@ class time_index {
     mapped_file _file;
     int64_t _base_offset;
     size_t _entries;
+    bool _last_skipped = false;  // the last entry offered found no disk space
 };
 
 }  // namespace sluice::storage

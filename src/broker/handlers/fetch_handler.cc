@@ -21,7 +21,8 @@ using protocol::kafka_error;
 struct fetch_result {
     protocol::fetch_response response;
     std::vector<storage::read_slice> files;
-    std::vector<partition*> partitions;  // the partitions read, for watching
+    std::vector<partition*> partitions;                 // the partitions read, for watching
+    std::vector<std::pair<partition*, uint32_t>> sent;  // record bytes per partition
     size_t bytes = 0;
     bool has_error = false;
 };
@@ -65,10 +66,18 @@ fetch_result read_all(broker& b, const protocol::fetch_request& req, int16_t ver
             pd.records.id = static_cast<uint32_t>(out.files.size());
             out.files.push_back(std::move(slice).value());
             out.bytes += pd.records.length;
+            out.sent.emplace_back(p, pd.records.length);
             budget = pd.records.length >= budget ? 0 : budget - pd.records.length;
         }
     }
     return out;
+}
+
+/// Answer with `r`, counting its record bytes per partition (only what is sent: a waiting
+/// fetch reads again on every wake-up).
+void respond(request_context& ctx, fetch_result& r) {
+    for (const auto& [p, bytes] : r.sent) p->probe().bytes_out += bytes;
+    ctx.respond(r.response, std::move(r.files));
 }
 
 /// A fetch waiting for data. Deletes itself once answered and its timer has completed.
@@ -79,6 +88,7 @@ class delayed_fetch final : public partition::watcher, public io::completion, pu
         broker& b = *_ctx.owner;
         for (partition* p : _partitions) p->watch(this);
         b.register_stoppable(this);
+        ++b.metrics().fetch_waiting;
         _ts.tv_sec = _req.max_wait_ms / 1000;
         _ts.tv_nsec = static_cast<long long>(_req.max_wait_ms % 1000) * 1'000'000;
         b.reactor().timeout(&_ts, this);
@@ -104,10 +114,11 @@ class delayed_fetch final : public partition::watcher, public io::completion, pu
     void answer(fetch_result r) {
         if (_answered) return;
         _answered = true;
+        --_ctx.owner->metrics().fetch_waiting;
         for (partition* p : _partitions) p->unwatch(this);
         _partitions.clear();
         _ctx.owner->unregister_stoppable(this);
-        _ctx.respond(r.response, std::move(r.files));
+        respond(_ctx, r);
         if (in_flight()) _ctx.owner->reactor().cancel(this);  // complete() deletes us
     }
 
@@ -136,7 +147,7 @@ void handle_fetch(request_context& ctx) {
     const size_t min_bytes = static_cast<size_t>(std::max(req->min_bytes, 1));
     if (r.has_error || r.bytes >= min_bytes || req->min_bytes <= 0 || req->max_wait_ms <= 0 ||
         r.partitions.empty() || b.stopping()) {
-        ctx.respond(r.response, std::move(r.files));
+        respond(ctx, r);
         return;
     }
     new delayed_fetch(std::move(ctx), std::move(*req), std::move(r.partitions));

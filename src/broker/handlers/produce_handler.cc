@@ -31,7 +31,10 @@ class pending_produce {
         void on_durable(storage::result<void> r) override { owner->partition_done(*this, r, true); }
     };
 
-    pending_produce(request_context&& ctx, int16_t acks) : _ctx(std::move(ctx)), _acks(acks) {}
+    pending_produce(request_context&& ctx, int16_t acks) : _ctx(std::move(ctx)), _acks(acks) {
+        ++_ctx.owner->metrics().produce_waiting;
+    }
+    ~pending_produce() { --_ctx.owner->metrics().produce_waiting; }
 
     protocol::produce_response response;
     std::vector<waiter> waiters;  // sized once, before any append (stable addresses)
@@ -143,6 +146,12 @@ void handle_produce(request_context& ctx) {
                                          pd.records->size());
                 auto r = p->log().append(batch, &waiter, now);
                 if (r) {
+                    if (!r->duplicate) {
+                        partition_probe& probe = p->probe();
+                        probe.bytes_in += batch.size();
+                        probe.records_in +=
+                            static_cast<uint64_t>(r->last_offset - r->base_offset + 1);
+                    }
                     out.base_offset = r->base_offset;
                     out.log_start_offset = p->log_start_offset();
                     if (p->log().config().log_append_time) out.log_append_time_ms = now;

@@ -85,11 +85,12 @@ class Broker:
     """One sluiced process: a fresh log directory, a free loopback port kept across
     restarts, stderr collected for failure reports."""
 
-    def __init__(self, *settings, name="sluiced"):
+    def __init__(self, *settings, name="sluiced", log_dir=None):
         self.name = name
         self.settings = list(settings)
         self.dir = tempfile.mkdtemp(prefix="sluice-client-")
-        self.log_dir = os.path.join(self.dir, "data")
+        # log_dir: somewhere else than <dir>/data (a size-limited filesystem, say).
+        self.log_dir = log_dir or os.path.join(self.dir, "data")
         self.port = 0  # chosen by the first start, then given explicitly
         self.proc = None
         self.log = []  # lines of every run, with a marker line per start

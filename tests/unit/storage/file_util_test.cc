@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -153,6 +154,28 @@ TEST_F(file_util_test, mapped_file_writable_resize_and_seal) {
     EXPECT_EQ(f->data()[0], 0xab);
     ASSERT_TRUE(f->remove());
     EXPECT_FALSE(fs::exists(p));
+}
+
+// The indexes are preallocated sparse and written through MAP_SHARED; a store into a
+// hole the filesystem cannot back is SIGBUS, so they reserve blocks ahead of the store.
+TEST_F(file_util_test, mapped_file_reserve_allocates_blocks_ahead) {
+    const auto p = _dir / "idx";
+    auto f = mapped_file::open(p, true, 1 << 20);
+    ASSERT_TRUE(f);
+    auto allocated = [&] {
+        struct stat st {};
+        EXPECT_EQ(::stat(p.c_str(), &st), 0);
+        return static_cast<uint64_t>(st.st_blocks) * 512;
+    };
+    ASSERT_TRUE(f->reserve(8));
+    EXPECT_GE(allocated(), 64u * 1024);  // one 64 KiB step ahead
+    ASSERT_TRUE(f->reserve(100 * 1024));
+    EXPECT_GE(allocated(), 128u * 1024);
+    ASSERT_TRUE(f->reserve(1 << 20));  // up to the end of the file, not past it
+    EXPECT_GE(allocated(), 1u << 20);
+    f->data()[(1 << 20) - 1] = 7;
+    ASSERT_TRUE(f->seal(1 << 20));
+    EXPECT_EQ(read_file(p).value().back(), 7);
 }
 
 TEST_F(file_util_test, mapped_file_read_only_missing_and_empty) {
