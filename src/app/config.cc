@@ -108,12 +108,20 @@ void apply_setting(broker_config& cfg, const std::string& key, const std::string
     auto& b = cfg.broker;
     auto& l = cfg.broker.log;
     if (key == "log.dirs" || key == "log.dir") {
-        if (value.empty()) throw config_error(key + " is empty");
-        if (value.find(',') != std::string::npos) {
-            throw config_error(key + "=" + value +
-                               ": only one log directory is supported so far; give one path");
+        // Kafka's JBOD: a comma-separated list; new partitions go to the directory with
+        // the fewest (storage/log_manager.h).
+        cfg.log_dirs.clear();
+        size_t start = 0;
+        while (start <= value.size()) {
+            size_t comma = value.find(',', start);
+            if (comma == std::string::npos) comma = value.size();
+            std::string dir = value.substr(start, comma - start);
+            dir.erase(0, dir.find_first_not_of(" \t"));
+            dir.erase(dir.find_last_not_of(" \t") + 1);
+            if (dir.empty()) throw config_error(key + "=" + value + ": an empty directory name");
+            cfg.log_dirs.emplace_back(dir);
+            start = comma + 1;
         }
-        cfg.log_dir = value;
     } else if (key == "node.id" || key == "broker.id") {
         b.node_id = static_cast<int32_t>(parse_int(key, value, 0));
     } else if (key == "listeners") {

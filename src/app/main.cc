@@ -106,7 +106,7 @@ void reload(broker::broker& server, const app::broker_config& running,
         return;
     }
     std::vector<std::string> restart = server.apply_dynamic_options(next.broker);
-    if (next.log_dir != running.log_dir) restart.push_back("log.dirs");
+    if (next.log_dirs != running.log_dirs) restart.push_back("log.dirs");
     if (next.retention_check_interval_ms != running.retention_check_interval_ms) {
         restart.push_back("log.retention.check.interval.ms");
     }
@@ -153,18 +153,20 @@ int run(const app::broker_config& cfg, const std::string& config_file,
     io::reactor& r = *reactor.value();
 
     const int64_t started = common::monotonic_ms();
-    sd_notifyf(0, "STATUS=recovering the log directory %s", cfg.log_dir.c_str());
-    storage::log_manager_options opts{cfg.log_dir, cfg.broker.node_id, cfg.broker.log};
+    std::string dir_names;
+    for (const auto& d : cfg.log_dirs) dir_names += (dir_names.empty() ? "" : ",") + d.string();
+    sd_notifyf(0, "STATUS=recovering the log directories %s", dir_names.c_str());
+    storage::log_manager_options opts{cfg.log_dirs, cfg.broker.node_id, cfg.broker.log};
     auto manager = storage::log_manager::open(r, opts, common::wall_clock_ms());
     if (!manager) {
-        std::fprintf(stderr, "sluiced: cannot open log directory %s (%s); see the messages above\n",
-                     cfg.log_dir.c_str(), storage::describe(manager.error()));
+        std::fprintf(stderr, "sluiced: cannot open log.dirs %s (%s); see the messages above\n",
+                     dir_names.c_str(), storage::describe(manager.error()));
         return 1;
     }
     storage::log_manager& logs = *manager.value();
     SLUICE_LOG(info, "sluiced",
-               "log directory %s: %zu partition(s) opened after a%s stop in %lld ms",
-               cfg.log_dir.c_str(), logs.logs().size(),
+               "log.dirs %s: %zu partition(s) opened after a%s stop in %lld ms",
+               dir_names.c_str(), logs.logs().size(),
                logs.last_stop_was_clean() ? " clean" : "n unclean (or first)",
                static_cast<long long>(common::monotonic_ms() - started));
 

@@ -37,45 +37,65 @@ std::optional<topic_partition> parse_partition_dir_name(const std::string& name)
 
 result<std::unique_ptr<log_manager>> log_manager::open(io::reactor& r, const log_manager_options& o,
                                                        int64_t now_ms) {
+    SLUICE_ASSERT(!o.dirs.empty(), "log_manager without a directory");
+    std::unique_ptr<log_manager> m(new log_manager(r));
+    for (const auto& path : o.dirs) {
+        for (const auto& d : m->_dirs) {
+            std::error_code ec;
+            if (d.path == path || std::filesystem::equivalent(d.path, path, ec)) {
+                SLUICE_LOG(error, "storage", "log.dirs names %s twice", path.c_str());
+                return fail(errc::io_error);
+            }
+        }
+        m->_dirs.push_back(log_dir{path, {}, false, 0});
+        if (auto res = m->open_dir(m->_dirs.back(), o); !res) return fail(res.error());
+    }
+    for (size_t i = 0; i < m->_dirs.size(); ++i) {
+        if (auto res = m->open_partitions(i, o, now_ms); !res) return fail(res.error());
+    }
+    return m;
+}
+
+result<void> log_manager::open_dir(log_dir& d, const log_manager_options& o) {
     std::error_code ec;
-    std::filesystem::create_directories(o.dir, ec);
+    std::filesystem::create_directories(d.path, ec);
     if (ec) {
-        SLUICE_LOG(error, "storage", "cannot create log directory %s: %s", o.dir.c_str(),
+        SLUICE_LOG(error, "storage", "cannot create log directory %s: %s", d.path.c_str(),
                    ec.message().c_str());
         return fail(errc::io_error);
     }
-    std::unique_ptr<log_manager> m(new log_manager(r, o.dir));
-    auto lock = open_file(o.dir / lock_file, O_RDWR | O_CREAT);
+    auto lock = open_file(d.path / lock_file, O_RDWR | O_CREAT);
     if (!lock) return fail(lock.error());
     if (::flock(lock->get(), LOCK_EX | LOCK_NB) != 0) {
         SLUICE_LOG(error, "storage",
                    "log directory %s is locked by another process (is another sluiced running "
                    "with the same log.dirs?)",
-                   o.dir.c_str());
+                   d.path.c_str());
         return fail(errc::io_error);
     }
-    m->_lock = std::move(lock).value();
-    auto meta = ensure_meta_properties(o.dir, o.node_id);
+    d.lock = std::move(lock).value();
+    auto meta = ensure_meta_properties(d.path, o.node_id);
     if (!meta) return fail(meta.error());
 
-    const auto marker = o.dir / clean_shutdown_file;
-    m->_clean_at_open = std::filesystem::exists(marker, ec);
-    if (m->_clean_at_open) {
+    const auto marker = d.path / clean_shutdown_file;
+    d.clean_at_open = std::filesystem::exists(marker, ec);
+    if (d.clean_at_open) {
         // From here on the directory is in use: a crash must not look like a clean stop.
         std::filesystem::remove(marker, ec);
-        if (auto res = fsync_dir(o.dir); !res) return fail(res.error());
+        if (auto res = fsync_dir(d.path); !res) return fail(res.error());
     }
-    if (auto res = m->open_partitions(o, now_ms); !res) return fail(res.error());
-    return m;
+    return {};
 }
 
-result<void> log_manager::open_partitions(const log_manager_options& o, int64_t now_ms) {
-    auto recovery_points = read_offset_checkpoint(_dir / recovery_point_file);
-    auto log_starts = read_offset_checkpoint(_dir / log_start_file);
+result<void> log_manager::open_partitions(size_t dir_index, const log_manager_options& o,
+                                          int64_t now_ms) {
+    log_dir& d = _dirs[dir_index];
+    auto recovery_points = read_offset_checkpoint(d.path / recovery_point_file);
+    auto log_starts = read_offset_checkpoint(d.path / log_start_file);
     // A damaged checkpoint only costs time: recover everything from offset 0.
-    bool clean = _clean_at_open && recovery_points && log_starts;
+    bool clean = d.clean_at_open && recovery_points && log_starts;
     std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(_dir, ec)) {
+    for (const auto& entry : std::filesystem::directory_iterator(d.path, ec)) {
         if (!entry.is_directory()) continue;
         const std::string name = entry.path().filename().string();
         if (name.ends_with("-delete")) {
@@ -86,6 +106,13 @@ result<void> log_manager::open_partitions(const log_manager_options& o, int64_t 
         }
         auto tp = parse_partition_dir_name(name);
         if (!tp) continue;
+        if (auto other = _dir_of.find(*tp); other != _dir_of.end()) {
+            SLUICE_LOG(error, "storage",
+                       "partition %s is in two log directories, %s and %s; remove the stale "
+                       "copy before starting",
+                       name.c_str(), _dirs[other->second].path.c_str(), d.path.c_str());
+            return fail(errc::corrupt_log);
+        }
         recovery_state rs;
         rs.clean_shutdown = clean;
         if (recovery_points) {
@@ -99,16 +126,30 @@ result<void> log_manager::open_partitions(const log_manager_options& o, int64_t 
         auto l = log::open(_reactor, entry.path(), o.defaults, rs, now_ms);
         if (!l) {
             SLUICE_LOG(error, "storage", "partition %s cannot be opened: %s",
-                       entry.path().filename().c_str(), describe(l.error()));
+                       entry.path().c_str(), describe(l.error()));
             return fail(l.error());
         }
         _logs.emplace(*tp, std::move(l).value());
+        _dir_of.emplace(*tp, dir_index);
+        ++d.partitions;
     }
     if (ec) {
-        SLUICE_LOG(error, "storage", "cannot list %s: %s", _dir.c_str(), ec.message().c_str());
+        SLUICE_LOG(error, "storage", "cannot list %s: %s", d.path.c_str(), ec.message().c_str());
         return fail(errc::io_error);
     }
     return {};
+}
+
+bool log_manager::last_stop_was_clean() const {
+    for (const auto& d : _dirs) {
+        if (!d.clean_at_open) return false;
+    }
+    return true;
+}
+
+const std::filesystem::path* log_manager::dir_of(const topic_partition& tp) const {
+    auto it = _dir_of.find(tp);
+    return it == _dir_of.end() ? nullptr : &_dirs[it->second].path;
 }
 
 log_manager::~log_manager() = default;
@@ -121,12 +162,20 @@ log* log_manager::find(const topic_partition& tp) const {
 result<log*> log_manager::create(const topic_partition& tp, const log_config& cfg, int64_t now_ms) {
     SLUICE_ASSERT(find(tp) == nullptr, "partition %s already exists",
                   partition_dir_name(tp).c_str());
-    auto l = log::open(_reactor, _dir / partition_dir_name(tp), cfg, recovery_state{}, now_ms);
+    // Kafka's placement: the directory holding the fewest partitions (the first on a tie).
+    size_t pick = 0;
+    for (size_t i = 1; i < _dirs.size(); ++i) {
+        if (_dirs[i].partitions < _dirs[pick].partitions) pick = i;
+    }
+    log_dir& d = _dirs[pick];
+    auto l = log::open(_reactor, d.path / partition_dir_name(tp), cfg, recovery_state{}, now_ms);
     if (!l) return fail(l.error());
     // The partition directory entry itself must survive a crash.
-    if (auto r = fsync_dir(_dir); !r) return fail(r.error());
+    if (auto r = fsync_dir(d.path); !r) return fail(r.error());
     log* raw = l.value().get();
     _logs.emplace(tp, std::move(l).value());
+    _dir_of.emplace(tp, pick);
+    ++d.partitions;
     return raw;
 }
 
@@ -137,6 +186,9 @@ result<void> log_manager::remove(const topic_partition& tp) {
                   partition_dir_name(tp).c_str());
     const auto dir = it->second->dir();
     _logs.erase(it);
+    log_dir& d = _dirs[_dir_of.at(tp)];
+    _dir_of.erase(tp);
+    --d.partitions;
     static uint64_t counter = 0;
     char suffix[32];
     std::snprintf(suffix, sizeof suffix, ".%llu-delete",
@@ -150,19 +202,27 @@ result<void> log_manager::remove(const topic_partition& tp) {
                    ec.message().c_str());
         return fail(errc::io_error);
     }
-    if (auto r = fsync_dir(_dir); !r) return r;
+    if (auto r = fsync_dir(d.path); !r) return r;
     std::filesystem::remove_all(doomed, ec);
     return {};
 }
 
 result<void> log_manager::write_checkpoints() {
-    offset_checkpoint_map recovery_points, log_starts;
+    std::vector<offset_checkpoint_map> recovery_points(_dirs.size()), log_starts(_dirs.size());
     for (const auto& [tp, l] : _logs) {
-        recovery_points[tp] = l->durable_end_offset();
-        log_starts[tp] = l->log_start_offset();
+        const size_t i = _dir_of.at(tp);
+        recovery_points[i][tp] = l->durable_end_offset();
+        log_starts[i][tp] = l->log_start_offset();
     }
-    if (auto r = write_offset_checkpoint(_dir / recovery_point_file, recovery_points); !r) return r;
-    return write_offset_checkpoint(_dir / log_start_file, log_starts);
+    // Every directory is tried (a full one must not keep the others' checkpoints stale);
+    // the first failure is reported.
+    result<void> outcome;
+    for (size_t i = 0; i < _dirs.size(); ++i) {
+        auto r = write_offset_checkpoint(_dirs[i].path / recovery_point_file, recovery_points[i]);
+        if (r) r = write_offset_checkpoint(_dirs[i].path / log_start_file, log_starts[i]);
+        if (!r && outcome) outcome = r;
+    }
+    return outcome;
 }
 
 size_t log_manager::apply_retention(int64_t now_ms) {
@@ -184,18 +244,25 @@ bool log_manager::idle() const {
 result<void> log_manager::close() {
     SLUICE_ASSERT(idle(), "log manager closed with I/O in flight");
     if (_closed) return {};
-    bool all_clean = true;
+    std::vector<bool> dir_clean(_dirs.size(), true);
     for (auto& [tp, l] : _logs) {
-        if (!l->close()) all_clean = false;
+        if (!l->close()) dir_clean[_dir_of.at(tp)] = false;
     }
     if (auto r = write_checkpoints(); !r) return r;
     _closed = true;
-    if (!all_clean) {
-        SLUICE_LOG(warn, "storage", "some partitions are offline; the next start recovers all");
-        return {};
+    result<void> outcome;
+    for (size_t i = 0; i < _dirs.size(); ++i) {
+        if (!dir_clean[i]) {
+            SLUICE_LOG(warn, "storage",
+                       "some partitions in %s are offline; the next start recovers that "
+                       "directory",
+                       _dirs[i].path.c_str());
+            continue;
+        }
+        auto r = write_file_atomic(_dirs[i].path / clean_shutdown_file, {});
+        if (!r && outcome) outcome = r;
     }
-    auto r = write_file_atomic(_dir / clean_shutdown_file, {});
-    return r;
+    return outcome;
 }
 
 }  // namespace sluice::storage

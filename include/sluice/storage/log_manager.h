@@ -1,20 +1,26 @@
 #pragma once
-// log_manager: one log directory (`log.dirs` entry) and the partition logs in it.
+// log_manager: the log directories (`log.dirs` entries) and the partition logs in them.
 //
 // Owned by one shard (for now the only one), driven by its reactor. Lifecycle:
-//   open(): lock the directory (.lock, so two brokers never share it), check or write
-//     meta.properties, learn whether the last stop was clean (.clean_shutdown marker,
-//     which is removed at once), read the recovery-point and log-start checkpoints, and
-//     open (recover) every `<topic>-<partition>` directory;
-//   create()/find() partitions while running; write_checkpoints() periodically;
-//   close() once every log is idle: close each log, write the checkpoints, then the
-//     marker, so the next start skips recovery.
+//   open(): per directory, lock it (.lock, so two brokers never share it), check or write
+//     meta.properties, learn whether its last stop was clean (.clean_shutdown marker,
+//     which is removed at once), read its recovery-point and log-start checkpoints, and
+//     open (recover) every `<topic>-<partition>` directory in it; a partition found in
+//     two directories stops the start;
+//   create() puts a new partition in the directory with the fewest partitions (Kafka's
+//     rule); find() while running; write_checkpoints() periodically (each directory holds
+//     the checkpoints of its own partitions);
+//   close() once every log is idle: close each log, write the checkpoints, then each
+//     directory's marker, so the next start skips recovery.
+// The first directory is also the broker's home for its own files (topic configs,
+// producer-id blocks): dir().
 // Checkpoints and the marker are written atomically (temp file, fsync, rename, fsync dir).
 
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <vector>
 
 #include "sluice/io/reactor.h"
 #include "sluice/storage/file_util.h"
@@ -24,7 +30,7 @@
 namespace sluice::storage {
 
 struct log_manager_options {
-    std::filesystem::path dir;
+    std::vector<std::filesystem::path> dirs;  // at least one
     int32_t node_id = 0;
     log_config defaults;
 };
@@ -58,19 +64,30 @@ class log_manager {
     /// Only when idle(): close every log, write checkpoints and the clean-shutdown marker.
     result<void> close();
 
-    bool last_stop_was_clean() const { return _clean_at_open; }
-    const std::filesystem::path& dir() const { return _dir; }
+    /// Whether every directory's last stop was clean.
+    bool last_stop_was_clean() const;
+    /// The first log directory: where the broker keeps its own files.
+    const std::filesystem::path& dir() const { return _dirs.front().path; }
+    /// The log directory a partition is in (nullptr if there is no such partition).
+    const std::filesystem::path* dir_of(const topic_partition& tp) const;
+    size_t dir_count() const { return _dirs.size(); }
 
   private:
-    log_manager(io::reactor& r, std::filesystem::path dir) : _reactor(r), _dir(std::move(dir)) {}
-    result<void> open_partitions(const log_manager_options& o, int64_t now_ms);
+    struct log_dir {
+        std::filesystem::path path;
+        unique_fd lock;
+        bool clean_at_open = false;
+        size_t partitions = 0;
+    };
+    explicit log_manager(io::reactor& r) : _reactor(r) {}
+    result<void> open_dir(log_dir& d, const log_manager_options& o);
+    result<void> open_partitions(size_t dir_index, const log_manager_options& o, int64_t now_ms);
 
     io::reactor& _reactor;
-    std::filesystem::path _dir;
-    unique_fd _lock;
-    bool _clean_at_open = false;
+    std::vector<log_dir> _dirs;
     bool _closed = false;
     std::map<topic_partition, std::unique_ptr<log>> _logs;
+    std::map<topic_partition, size_t> _dir_of;  // partition -> index in _dirs
 };
 
 /// "<topic>-<partition>" (Kafka's partition directory name).

@@ -22,7 +22,12 @@ struct fetch_result {
     protocol::fetch_response response;
     std::vector<storage::read_slice> files;
     std::vector<partition*> partitions;                 // the partitions read, for watching
-    std::vector<std::pair<partition*, uint32_t>> sent;  // record bytes per partition
+    struct sent_slice {
+        partition* p;
+        uint32_t bytes;
+        int64_t offsets;  // offsets the slice's batches span
+    };
+    std::vector<sent_slice> sent;  // per partition read
     size_t bytes = 0;
     bool has_error = false;
 };
@@ -64,9 +69,9 @@ fetch_result read_all(broker& b, const protocol::fetch_request& req, int16_t ver
             if (!slice->file || slice->bytes == 0) continue;
             pd.records.length = slice->bytes;
             pd.records.id = static_cast<uint32_t>(out.files.size());
+            out.sent.push_back({p, slice->bytes, slice->next_offset - slice->first_offset});
             out.files.push_back(std::move(slice).value());
             out.bytes += pd.records.length;
-            out.sent.emplace_back(p, pd.records.length);
             budget = pd.records.length >= budget ? 0 : budget - pd.records.length;
         }
     }
@@ -76,7 +81,10 @@ fetch_result read_all(broker& b, const protocol::fetch_request& req, int16_t ver
 /// Answer with `r`, counting its record bytes per partition (only what is sent: a waiting
 /// fetch reads again on every wake-up).
 void respond(request_context& ctx, fetch_result& r) {
-    for (const auto& [p, bytes] : r.sent) p->probe().bytes_out += bytes;
+    for (const auto& s : r.sent) {
+        s.p->probe().bytes_out += s.bytes;
+        s.p->probe().records_out += static_cast<uint64_t>(s.offsets);
+    }
     ctx.respond(r.response, std::move(r.files));
 }
 

@@ -20,6 +20,9 @@ struct partition_probe {
     uint64_t bytes_in = 0;    // Produce batch bytes appended (as received)
     uint64_t records_in = 0;  // records in those batches
     uint64_t bytes_out = 0;   // record bytes in Fetch responses sent
+    // Records in the batches sent, counted by the offsets they span (a compacted batch's
+    // gaps count too; Kafka counts no records out at all).
+    uint64_t records_out = 0;
 };
 
 /// Requests of one API at one version: how many were dispatched, and the time from

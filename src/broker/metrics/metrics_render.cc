@@ -17,6 +17,7 @@ struct topic_totals {
     uint64_t bytes_in = 0;
     uint64_t records_in = 0;
     uint64_t bytes_out = 0;
+    uint64_t records_out = 0;
 };
 
 void render_requests(broker& b, metrics_text& out) {
@@ -66,6 +67,7 @@ void render_topics(broker& b, metrics_text& out) {
             sum.bytes_in += p->probe().bytes_in;
             sum.records_in += p->probe().records_in;
             sum.bytes_out += p->probe().bytes_out;
+            sum.records_out += p->probe().records_out;
         }
     }
     out.family("sluice_produce_bytes_total", kind::counter,
@@ -80,6 +82,11 @@ void render_topics(broker& b, metrics_text& out) {
                "Record bytes sent in Fetch responses, by topic.");
     for (const auto& [name, s] : totals)
         out.sample("sluice_fetch_bytes_total", {{"topic", name}}, s.bytes_out);
+    out.family("sluice_fetch_records_total", kind::counter,
+               "Records in the batches sent in Fetch responses (the offsets they span), by "
+               "topic.");
+    for (const auto& [name, s] : totals)
+        out.sample("sluice_fetch_records_total", {{"topic", name}}, s.records_out);
 
     out.family("sluice_topics", kind::gauge, "Topics, internal ones included.");
     out.sample("sluice_topics", {}, static_cast<uint64_t>(topics.size()));

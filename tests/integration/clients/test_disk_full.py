@@ -22,6 +22,11 @@ DiskFullTest:
    again, still full; produce fails with 56, reads work. Space freed: produce works, a
    clean restart exits 0, every acked record once, in order.
 
+TwoLogDirsTest: log.dirs names the tmpfs and a directory on the ordinary disk; a topic's
+two partitions land one in each; with the tmpfs full, produce to its partition fails with
+56 while the other partition takes every record, reads of both go on, and both take
+records again after the space returns and after a restart.
+
 OutOfInodesTest: the tmpfs runs out of inodes instead (ENOSPC on create): segment rolls
 fail, produce that needs one fails with 56, reads go on; inodes freed, produce works;
 every acked record survives a clean restart and a kill -9.
@@ -445,6 +450,71 @@ class DiskFullTest(unittest.TestCase):
         self.assertEqual(len(t.acked), 50, "after freeing space and a restart: %s" % t.codes())
         stored = self.check_contents(topic, "at the end")
         print("%d acked, %d failed (codes %s), %d stored: every acked record once, in order"
+              % (len(self.tally.acked), len(self.tally.failed), self.tally.codes(), stored),
+              flush=True)
+
+
+class TwoLogDirsTest(DiskFullTest):
+    """log.dirs names two directories: the tmpfs (which fills) and one on the ordinary
+    disk. A topic's partitions are spread over both; while the tmpfs is full, produce to
+    the partition on it fails with 56 and produce to the other goes on, reads of both
+    continue, and after the space returns both take records again, through a restart."""
+
+    # Only this class's own test: the inherited ones run with one directory.
+    test_fill_then_free = None
+    test_restart_while_full = None
+
+    def setUp(self):
+        super().setUp()
+        self.other_dir = os.path.join(self.broker.dir, "second-dir")
+        self.full_dir = os.path.join(self.mnt, "data")
+        # The base class started a broker on the tmpfs alone: start over with both.
+        self.broker.kill9()
+        shutil.rmtree(self.full_dir)
+        self.broker.log_dir = self.full_dir + "," + self.other_dir
+        self.broker.start()
+
+    def dir_of(self, topic, partition):
+        name = "%s-%d" % (topic, partition)
+        found = [d for d in (self.full_dir, self.other_dir)
+                 if os.path.isdir(os.path.join(d, name))]
+        self.assertEqual(len(found), 1, "%s is in %s" % (name, found))
+        return found[0]
+
+    def test_one_full_dir_leaves_the_other_writable(self):
+        topic = "spread"
+        self.assertIsNone(self.create_topic(topic))
+        dirs = {p: self.dir_of(topic, p) for p in range(PARTITIONS)}
+        print("partitions by directory: %s" % dirs, flush=True)
+        self.assertEqual(sorted(dirs.values()), sorted([self.full_dir, self.other_dir]),
+                         "the two partitions were not spread over the two directories")
+        on_full = [p for p, d in dirs.items() if d == self.full_dir][0]
+        t = self.send(topic, 200, 1000)
+        self.assertEqual(len(t.acked), 200, "before the disk filled: %s" % t.codes())
+
+        self.filler.fill()
+        for round_ in range(3):
+            t = self.send(topic, 40, 20000)
+            failed_parts = {n % PARTITIONS for n in t.failed}
+            acked_parts = {p for p, _ in t.acked.values()}
+            self.assertEqual(failed_parts, {on_full},
+                             "round %d: failures on partitions %s" % (round_, failed_parts))
+            self.assertEqual(t.codes(), [STORAGE_ERROR], "round %d: %s" % (round_, t.codes()))
+            self.assertEqual(acked_parts, {1 - on_full},
+                             "round %d: the other directory's partition took nothing"
+                             % round_)
+        stored = self.check_contents(topic, "reading with one directory full")
+        self.assertEqual(stored, len(self.tally.acked))
+
+        self.filler.remove()
+        t = self.send(topic, 200, 1000)
+        self.assertEqual(len(t.acked), 200, "after freeing space: %s" % t.codes())
+        self.broker.restart()
+        self.assertEqual({p: self.dir_of(topic, p) for p in range(PARTITIONS)}, dirs)
+        t = self.send(topic, 100, 1000)
+        self.assertEqual(len(t.acked), 100, "after the restart: %s" % t.codes())
+        stored = self.check_contents(topic, "after the restart")
+        print("two log dirs: %d acked, %d failed (codes %s), %d stored"
               % (len(self.tally.acked), len(self.tally.failed), self.tally.codes(), stored),
               flush=True)
 

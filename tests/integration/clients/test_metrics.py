@@ -178,6 +178,13 @@ class MetricsTest(unittest.TestCase):
                                 payload["metrics-a"])
         self.assertEqual(after.get("sluice_fetch_bytes_total", 0, topic="metrics-b"),
                          before.get("sluice_fetch_bytes_total", 0, topic="metrics-b"))
+        # Every record of the first topic went out at least once (a batch holding the
+        # fetch offset goes whole, so some may go twice); none of the second.
+        self.assertGreaterEqual(after.get("sluice_fetch_records_total", 0, topic="metrics-a")
+                                - before.get("sluice_fetch_records_total", 0, topic="metrics-a"),
+                                TOPICS["metrics-a"])
+        self.assertEqual(after.get("sluice_fetch_records_total", 0, topic="metrics-b"),
+                         before.get("sluice_fetch_records_total", 0, topic="metrics-b"))
 
         produce_requests = (after.total("sluice_requests_total", api="Produce")
                             - before.total("sluice_requests_total", api="Produce"))
