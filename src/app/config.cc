@@ -175,6 +175,8 @@ void apply_setting(broker_config& cfg, const std::string& key, const std::string
             throw config_error("setting " + key + "=" + value + ": must be buffered or direct");
         }
         l.direct_io = value == "direct";
+    } else if (key == "log.write.direct.cache.bytes") {
+        l.direct_cache_bytes = static_cast<size_t>(parse_int(key, value, 0));
     } else if (key == "log.message.timestamp.type") {
         if (value != "CreateTime" && value != "LogAppendTime") {
             throw config_error("setting " + key + "=" + value +

@@ -194,6 +194,12 @@ void connection::send_next() {
             return;
         }
         const storage::read_slice& file = s.files.at(part.id);
+        if (!file.mem.empty()) {
+            // The bytes are in the log's tail cache (direct writes): send them from there.
+            ++_send_part;
+            _writer.start(_reactor, _fd, file.mem, UINT64_MAX, &_write_done);
+            return;
+        }
         if (!ensure_pipe()) return close("cannot create a pipe for splicing");
         _file_pos = file.position;
         _file_left = part.length;

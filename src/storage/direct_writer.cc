@@ -110,7 +110,7 @@ result<direct_writer::prepared> direct_writer::prepare(const segment& seg,
     return prepared{{_staging.get(), aligned}, start, data};
 }
 
-void direct_writer::written() {
+direct_writer::copy direct_writer::written(bool keep_copy) {
     SLUICE_ASSERT(_staging, "direct_writer: no write in flight");
     // The staging buffer began at the block that held the previous end; the new partial
     // block is the bytes from the last block boundary to the new end.
@@ -124,8 +124,16 @@ void direct_writer::written() {
     _tail_segment = _inflight_segment;
     _tail_base_offset = _inflight_segment->base_offset();
     _tail_end = _inflight_end;
-    pool.give(std::move(_staging), _staging_capacity);
     _inflight_segment = nullptr;
+    copy out;
+    if (keep_copy) {
+        out.bytes = std::shared_ptr<const uint8_t>(_staging.release(), aligned_free{});
+        out.start = _staging_start;
+        out.end = _inflight_end;
+    } else {
+        pool.give(std::move(_staging), _staging_capacity);
+    }
+    return out;
 }
 
 void direct_writer::reset() {

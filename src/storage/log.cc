@@ -230,7 +230,10 @@ void log::on_write_done(int32_t res) {
     segment* seg = _pending[_pending_head].seg;
     if (_inflight_direct) {
         seg->on_written(_inflight_logical);
-        _direct.written();
+        direct_writer::copy c = _direct.written(_cfg.direct_cache_bytes > 0);
+        if (c.bytes && c.end > c.start) {
+            seg->cache_written(std::move(c.bytes), c.start, c.end, _cfg.direct_cache_bytes);
+        }
     } else {
         seg->on_written(_write_op.written());
     }
@@ -245,8 +248,10 @@ void log::on_write_done(int32_t res) {
     }
     if (seg != &active() && (_pending.empty() || _pending[_pending_head].seg != seg)) {
         // A rolled segment's last write is done: cut a direct write's padding now, so the
-        // sealed file ends with its last batch (the next fdatasync makes that durable).
+        // sealed file ends with its last batch (the next fdatasync makes that durable),
+        // and let its tail cache go (readers of the new segment use the new one's).
         (void)seg->trim_padding();
+        seg->drop_cache();
     }
     if (_dirty.empty() || _dirty.back() != seg) _dirty.push_back(seg);
     notify_written();

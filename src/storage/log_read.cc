@@ -40,6 +40,7 @@ result<read_slice> log::read(int64_t start, int64_t max_offset, size_t max_bytes
             slice.bytes += h->size_bytes;
             slice.next_offset = h->last_offset + 1;
         }
+        (void)seg.cached(slice.position, slice.bytes, slice.mem, &slice.mem_owners);
         return slice;
     }
     return slice;

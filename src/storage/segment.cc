@@ -128,7 +128,19 @@ result<void> segment::reopen_indexes_writable(const log_config& cfg) {
     return {};
 }
 
+void segment::cache_written(std::shared_ptr<const uint8_t> bytes, uint64_t start, uint64_t end,
+                            uint64_t budget) {
+    tail_cache::local().add(_cache, std::move(bytes), start, end, budget);
+}
+
+void segment::drop_cache() {
+    if (!_cache.empty()) tail_cache::local().drop(_cache);
+}
+
+segment::~segment() { drop_cache(); }
+
 void segment::reset_index_state() {
+    drop_cache();
     _offsets.truncate_to(_base_offset);
     _times.truncate_to(_base_offset);
     _bytes_since_index_entry = 0;
@@ -321,7 +333,16 @@ result<void> segment::load(const log_config& cfg) {
 std::optional<batch_header> segment::read_header(uint64_t position, uint64_t bound_bytes) const {
     if (position + batch_header_bytes > bound_bytes) return std::nullopt;
     uint8_t hdr[batch_header_bytes];
-    if (!pread_all(fd(), hdr, sizeof hdr, position)) return std::nullopt;
+    std::vector<iovec> pieces;
+    if (!_cache.empty() && cached(position, sizeof hdr, pieces, nullptr)) {
+        uint8_t* p = hdr;
+        for (const iovec& v : pieces) {
+            std::memcpy(p, v.iov_base, v.iov_len);
+            p += v.iov_len;
+        }
+    } else if (!pread_all(fd(), hdr, sizeof hdr, position)) {
+        return std::nullopt;
+    }
     auto size = peek_batch_size({hdr, sizeof hdr});
     if (!size || position + *size > bound_bytes) return std::nullopt;
     record_batch_view v({hdr, sizeof hdr});
@@ -400,6 +421,7 @@ result<void> segment::seal() {
 }
 
 result<void> segment::remove() {
+    drop_cache();
     auto a = _offsets.remove();
     auto b = _times.remove();
     if (::unlink(_file->path.c_str()) != 0 && errno != ENOENT) {

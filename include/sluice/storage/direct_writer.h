@@ -59,8 +59,16 @@ class direct_writer {
     /// block from the file when this writer did not write it (first write after open, a
     /// truncation, or a buffered write in between). One write at a time.
     result<prepared> prepare(const segment& seg, std::span<const iovec> batches);
-    /// The write completed: keep its partial last block, return the staging buffer.
-    void written();
+    /// What a completed write leaves: its staging copy of file bytes [start, end), when
+    /// the caller asked to keep it (the segment's tail cache), else null.
+    struct copy {
+        std::shared_ptr<const uint8_t> bytes;
+        uint64_t start = 0;
+        uint64_t end = 0;
+    };
+    /// The write completed: keep its partial last block; the staging buffer goes back to
+    /// the pool, or to the caller when `keep_copy`.
+    copy written(bool keep_copy);
     /// The write failed, or the segment changed under the writer: forget what it holds.
     void reset();
 

@@ -82,6 +82,10 @@ struct read_slice {
     uint32_t bytes = 0;
     int64_t first_offset = 0;  // base offset of the first batch
     int64_t next_offset = 0;   // offset after the last batch in the slice
+    /// The same bytes in memory (log.write.mode=direct's tail cache), in pieces; empty
+    /// when not all of them are there: then splice from the file. `mem_owners` keep them.
+    std::vector<iovec> mem;
+    std::vector<std::shared_ptr<const uint8_t>> mem_owners;
 };
 
 struct append_info {

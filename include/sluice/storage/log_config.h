@@ -46,6 +46,11 @@ struct log_config {
     /// log.write.mode=direct (a broker setting, not a topic one): segment writes go through
     /// O_DIRECT from an aligned staging copy (storage/direct_writer.h); buffered otherwise.
     bool direct_io = false;
+    /// log.write.direct.cache.bytes: with direct writes, the newest written bytes kept in
+    /// memory (their staging copies) for tail reads, since direct writes leave nothing in
+    /// the page cache: one budget for all partitions of a shard, oldest out first
+    /// (storage/tail_cache.h). 0: none.
+    size_t direct_cache_bytes = 256u << 20;
 };
 
 }  // namespace sluice::storage

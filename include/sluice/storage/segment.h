@@ -14,6 +14,7 @@
 // end, so an entry for unwritten data is never followed.
 
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -24,6 +25,7 @@
 #include "sluice/storage/log_config.h"
 #include "sluice/storage/offset_index.h"
 #include "sluice/storage/record_batch.h"
+#include "sluice/storage/tail_cache.h"
 #include "sluice/storage/time_index.h"
 
 namespace sluice::storage {
@@ -113,6 +115,20 @@ class segment {
     /// more writes: sealed and written, or at close). The caller syncs.
     result<void> trim_padding();
 
+    /// Tail cache (log.write.mode=direct, storage/tail_cache.h): the staging copy of a
+    /// completed direct write, holding file bytes [start, end), kept (within the shard's
+    /// `budget`) so reads at the tail need not go to the device.
+    void cache_written(std::shared_ptr<const uint8_t> bytes, uint64_t start, uint64_t end,
+                       uint64_t budget);
+    void drop_cache();
+    /// File bytes [pos, pos + len) from the cached copies, as pieces (`owners` keep them
+    /// alive); false if the copies do not hold them all.
+    bool cached(uint64_t pos, uint64_t len, std::vector<iovec>& iov,
+                std::vector<std::shared_ptr<const uint8_t>>* owners) const {
+        return tail_cache::gather(_cache, pos, len, iov, owners);
+    }
+    ~segment();
+
     int64_t base_offset() const { return _base_offset; }
     int64_t next_offset() const { return _next_offset; }
     uint64_t accepted_bytes() const { return _accepted_bytes; }
@@ -149,6 +165,7 @@ class segment {
 
     std::shared_ptr<segment_file> _file;
     unique_fd _direct_fd;
+    tail_cache::copies _cache;  // this segment's copies in the shard's tail cache
     offset_index _offsets;
     time_index _times;
     std::filesystem::path _dir;

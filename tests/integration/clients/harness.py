@@ -123,7 +123,10 @@ class Broker:
             "--set", "log.dirs=" + self.log_dir,
             "--set", "listeners=PLAINTEXT://127.0.0.1:%d" % self.port,
         ]
-        for s in self.settings:
+        # SLUICE_BROKER_SETTINGS: settings for every broker of a test run (space-separated
+        # KEY=VALUE), e.g. the same client test again with log.write.mode=direct.
+        extra = os.environ.get("SLUICE_BROKER_SETTINGS", "").split()
+        for s in extra + self.settings:
             argv += ["--set", s]
         self.starts += 1
         with self._lock:

@@ -11,6 +11,7 @@
 #include "log_test_util.h"
 #include "sluice/storage/direct_writer.h"
 #include "sluice/storage/log.h"
+#include "sluice/storage/tail_cache.h"
 
 namespace sluice::storage::testing {
 namespace {
@@ -70,6 +71,39 @@ class log_direct : public log_test {
             rest = rest.subspan(*size);
         }
         return true;
+    }
+
+    static std::vector<uint8_t> joined(const std::vector<iovec>& pieces) {
+        std::vector<uint8_t> out;
+        for (const iovec& v : pieces) {
+            const auto* p = static_cast<const uint8_t*>(v.iov_base);
+            out.insert(out.end(), p, p + v.iov_len);
+        }
+        return out;
+    }
+
+    void drain_log(log& l) {
+        for (int i = 0; i < 1000000 && (_reactor->in_flight() > 0 || !l.idle()); ++i) {
+            _reactor->run_once(true);
+        }
+    }
+
+    /// Appends a few batches and checks every slice's memory copy against the file.
+    void more_then_compare(std::mt19937_64& rng) {
+        append_random(rng, 20);
+        const int64_t end = _log->log_end_offset();
+        for (int64_t next = 0; next < end;) {
+            auto s = _log->read(next, end, 4096);
+            ASSERT_TRUE(s && s->file);
+            std::vector<uint8_t> disk(s->bytes);
+            ASSERT_EQ(::pread(s->file->fd.get(), disk.data(), disk.size(),
+                              static_cast<off_t>(s->position)),
+                      static_cast<ssize_t>(disk.size()));
+            if (!s->mem.empty()) {
+                EXPECT_EQ(joined(s->mem), disk) << next;
+            }
+            next = s->next_offset;
+        }
     }
 
     std::deque<std::vector<uint8_t>> _buffers;  // alive until written
@@ -168,6 +202,84 @@ TEST_F(log_direct, switching_modes_and_truncating_keep_the_bytes) {
     EXPECT_EQ(_log->log_end_offset(), end2);
     EXPECT_EQ(_log->counters().torn_bytes, 0u);
     EXPECT_EQ(read_all(0, end2), kept);
+}
+
+TEST_F(log_direct, tail_reads_come_from_the_cache_and_match_the_file) {
+    std::mt19937_64 rng(5);
+    log_config cfg = direct_config(1 << 20);
+    cfg.direct_cache_bytes = 256 << 10;
+    reopen(cfg, {});
+    std::vector<uint8_t> all = append_random(rng, 200);
+    const int64_t end = _log->log_end_offset();
+    ASSERT_EQ(read_all(0, end), all);
+    // Walk the log in small reads: the newest ones come from memory, older ones from the
+    // file, and both give the file's bytes.
+    int from_memory = 0, from_file = 0;
+    for (int64_t next = 0; next < end;) {
+        auto s = _log->read(next, end, 8192);
+        ASSERT_TRUE(s);
+        ASSERT_TRUE(s->file);
+        std::vector<uint8_t> disk(s->bytes);
+        ASSERT_EQ(::pread(s->file->fd.get(), disk.data(), disk.size(),
+                          static_cast<off_t>(s->position)),
+                  static_cast<ssize_t>(disk.size()));
+        if (!s->mem.empty()) {
+            ++from_memory;
+            ASSERT_EQ(s->mem_owners.size(), s->mem.size());
+            EXPECT_EQ(joined(s->mem), disk) << "at offset " << next;
+        } else {
+            ++from_file;
+        }
+        next = s->next_offset;
+    }
+    EXPECT_GT(from_memory, 0);
+    EXPECT_GT(from_file, 0) << "the cache kept more than its budget";
+    // A cached copy outlives the cache (a response still being sent holds it).
+    auto tail = _log->read(end - 1, end, 1 << 20);
+    ASSERT_TRUE(tail && !tail->mem.empty());
+    std::vector<uint8_t> copy = joined(tail->mem);
+    ASSERT_TRUE(_log->truncate_to(end - 1 - 5));
+    EXPECT_EQ(joined(tail->mem), copy);
+    // After the truncation nothing stale is served: reads match the file again.
+    more_then_compare(rng);
+    // No cache: every read goes to the file.
+    cfg.direct_cache_bytes = 0;
+    _log->set_config(cfg);
+    append_random(rng, 10);
+    auto s = _log->read(_log->log_end_offset() - 1, _log->log_end_offset(), 1 << 20);
+    ASSERT_TRUE(s);
+    EXPECT_TRUE(s->mem.empty());
+}
+
+TEST_F(log_direct, one_budget_for_all_partitions_oldest_out_first) {
+    // Two logs on one shard, a budget of 256 KiB: writing the second takes the first's
+    // copies away; the first's reads then come from the file, still right.
+    std::mt19937_64 rng(9);
+    log_config cfg = direct_config(8 << 20);
+    cfg.direct_cache_bytes = 256 << 10;
+    reopen(cfg, {});
+    std::vector<uint8_t> first = append_random(rng, 60);
+    const int64_t first_end = _log->log_end_offset();
+    auto before = _log->read(first_end - 1, first_end, 1 << 20);
+    ASSERT_TRUE(before && !before->mem.empty()) << "the newest batch is not cached";
+    auto other = log::open(*_reactor, _root / "other-0", cfg, {}, now_ms);
+    ASSERT_TRUE(other);
+    for (int i = 0; i < 100; ++i) {
+        _buffers.push_back(make_test_batch(4, 1000, now_ms, i));
+        ASSERT_TRUE(other.value()->append(_buffers.back(), nullptr, now_ms));
+        if (i % 10 == 9) drain_log(*other.value());
+    }
+    drain_log(*other.value());
+    EXPECT_LE(tail_cache::local().bytes(), 256u << 10);
+    auto after = _log->read(first_end - 1, first_end, 1 << 20);
+    ASSERT_TRUE(after);
+    EXPECT_TRUE(after->mem.empty()) << "the first log kept its copies past the budget";
+    EXPECT_EQ(read_all(0, first_end), first);
+    auto last = other.value()->read(other.value()->log_end_offset() - 1,
+                                    other.value()->log_end_offset(), 1 << 20);
+    ASSERT_TRUE(last);
+    EXPECT_FALSE(last->mem.empty());
+    drain_log(*other.value());
 }
 
 TEST_F(log_direct, a_batch_larger_than_one_write_goes_alone) {
