@@ -258,6 +258,7 @@ int main(int argc, char** argv) {
         "sluiced: the Sluice broker daemon (Kafka protocol on io_uring).\n"
         "Opens the log directory, recovers every partition and runs until SIGTERM/SIGINT.\n"
         "SIGHUP reads the configuration again and applies what can change while running."};
+    cli.set_version_flag("--version", std::string("sluiced ") + SLUICE_VERSION);
     std::string config_file;
     std::vector<std::string> overrides;
     cli.add_option("-c,--config", config_file, "server.properties-style file (Kafka key names)")

@@ -44,3 +44,26 @@ packaged_unit=$(dpkg-deb --fsys-tarfile "$deb" | tar -x -O ./usr/lib/systemd/sys
 grep -qx 'ExecStart=/usr/bin/sluiced --config /etc/sluice/server.properties' <<<"$packaged_unit" ||
   fail "the packaged unit does not start /usr/bin/sluiced with /etc/sluice/server.properties"
 echo "installed to a prefix and packaged $(basename "$deb"): $(grep -c . "$work/files") entries; $(grep '^ Depends' "$work/info")"
+
+# The .deb installs on this machine and its sluiced runs; then it is purged again.
+if [[ $(id -u) != 0 ]]; then
+  echo "SKIPPED: installing the .deb with dpkg needs root (the checks above passed)"
+  exit 77
+fi
+if [[ $(dpkg-query -W -f='${Status}' sluice 2>/dev/null) == "install ok installed" ]]; then
+  echo "SKIPPED: a sluice package is already installed here; not replacing it (the checks above passed)"
+  exit 77
+fi
+purge() { dpkg --purge sluice >"$work/purge.log" 2>&1 || cat "$work/purge.log"; }
+dpkg -i "$deb" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; purge; fail "dpkg -i $(basename "$deb") failed"; }
+version=$(/usr/bin/sluiced --version 2>&1) || { purge; fail "/usr/bin/sluiced --version failed: $version"; }
+user_ok=1
+getent passwd sluice >/dev/null || user_ok=0
+dir_ok=1
+[[ -d /var/lib/sluice ]] || dir_ok=0
+purge
+[[ $version == "sluiced $(sed -n 's/^ Version: //p' "$work/info")" ]] ||
+  fail "the packaged sluiced says '$version'"
+[[ $user_ok == 1 ]] || fail "postinst did not create the sluice user"
+[[ $dir_ok == 1 ]] || fail "postinst did not create /var/lib/sluice"
+echo "dpkg -i: /usr/bin/sluiced --version says '$version'; user sluice and /var/lib/sluice created; purged"
