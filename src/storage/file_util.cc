@@ -170,7 +170,18 @@ result<mapped_file> mapped_file::open(const std::filesystem::path& path, bool wr
         return fail(io_fail("ftruncate", path, errno));
     }
     if (auto m = f.map(want); !m) return fail(m.error());
+    // The mapping keeps the file; the descriptor is opened again for the rare calls that
+    // need one (resize, reserve, seal, sync), so a partition holds only its .log open.
+    f._fd.reset();
     return f;
+}
+
+result<void> mapped_file::open_fd() {
+    if (_fd.valid()) return {};
+    auto fd = open_file(_path, _writable ? O_RDWR : O_RDONLY);
+    if (!fd) return fail(fd.error());
+    _fd = std::move(fd).value();
+    return {};
 }
 
 mapped_file::mapped_file(mapped_file&& other) noexcept
@@ -182,7 +193,8 @@ mapped_file::mapped_file(mapped_file&& other) noexcept
       _size_at_open(other._size_at_open),
       _data_bytes_at_open(other._data_bytes_at_open),
       _reserved(std::exchange(other._reserved, 0)),
-      _reserve_failed(other._reserve_failed) {}
+      _reserve_failed(other._reserve_failed),
+      _removed(other._removed) {}
 
 mapped_file& mapped_file::operator=(mapped_file&& other) noexcept {
     if (this != &other) {
@@ -196,6 +208,7 @@ mapped_file& mapped_file::operator=(mapped_file&& other) noexcept {
         _data_bytes_at_open = other._data_bytes_at_open;
         _reserved = std::exchange(other._reserved, 0);
         _reserve_failed = other._reserve_failed;
+        _removed = other._removed;
     }
     return *this;
 }
@@ -206,6 +219,11 @@ result<void> mapped_file::map(size_t size_bytes) {
     int prot = _writable ? PROT_READ | PROT_WRITE : PROT_READ;
     void* p = ::mmap(nullptr, size_bytes, prot, MAP_SHARED, _fd.get(), 0);
     if (p == MAP_FAILED) return fail(io_fail("mmap", _path, errno));
+    // Index access is random (binary search) or one new entry at the end: no readahead.
+    // Without this, each first touch of an entry's page read ahead (and, in a sparse
+    // file, zeroed) a large folio on the reactor thread; with thousands of partitions
+    // that dominated the broker's time.
+    (void)::madvise(p, size_bytes, MADV_RANDOM);
     _data = static_cast<uint8_t*>(p);
     _size = size_bytes;
     return {};
@@ -220,12 +238,16 @@ void mapped_file::unmap() {
 result<void> mapped_file::resize(size_t size_bytes) {
     SLUICE_ASSERT(_writable, "resize of read-only %s", _path.c_str());
     if (size_bytes == _size) return {};
+    if (auto r = open_fd(); !r) return r;
     unmap();
     _reserved = std::min(_reserved, size_bytes);
     if (::ftruncate(_fd.get(), static_cast<off_t>(size_bytes)) != 0) {
+        _fd.reset();
         return fail(io_fail("ftruncate", _path, errno));
     }
-    return map(size_bytes);
+    auto r = map(size_bytes);
+    _fd.reset();
+    return r;
 }
 
 bool mapped_file::reserve(size_t end_bytes) {
@@ -236,8 +258,12 @@ bool mapped_file::reserve(size_t end_bytes) {
     // already exist (entries kept from before) are left as they are.
     constexpr size_t step = 64 * 1024;
     const size_t target = std::min(_size, (end_bytes + step - 1) / step * step);
-    const int err = ::posix_fallocate(_fd.get(), static_cast<off_t>(_reserved),
-                                      static_cast<off_t>(target - _reserved));
+    int err = EBADF;
+    if (open_fd()) {
+        err = ::posix_fallocate(_fd.get(), static_cast<off_t>(_reserved),
+                                static_cast<off_t>(target - _reserved));
+        _fd.reset();
+    }
     if (err != 0) {
         if (!_reserve_failed) {
             SLUICE_LOG(warn, "storage",
@@ -258,7 +284,14 @@ result<void> mapped_file::seal(size_t size_bytes) {
     if (_writable && _data != nullptr && ::msync(_data, _size, MS_SYNC) != 0) {
         return fail(io_fail("msync", _path, errno));
     }
+    if (auto r = open_fd(); !r) return r;
     unmap();
+    auto r = seal_open(size_bytes);
+    _fd.reset();
+    return r;
+}
+
+result<void> mapped_file::seal_open(size_t size_bytes) {
     struct stat st {};
     if (::fstat(_fd.get(), &st) != 0) return fail(io_fail("stat", _path, errno));
     if (static_cast<size_t>(st.st_size) != size_bytes) {
@@ -277,7 +310,12 @@ result<void> mapped_file::sync() {
     if (_writable && _data != nullptr && ::msync(_data, _size, MS_SYNC) != 0) {
         return fail(io_fail("msync", _path, errno));
     }
-    if (_fd.valid() && ::fsync(_fd.get()) != 0) return fail(io_fail("fsync", _path, errno));
+    if (_removed || _path.empty()) return {};
+    if (auto r = open_fd(); !r) return r;
+    const bool ok = ::fsync(_fd.get()) == 0;
+    const int err = errno;
+    _fd.reset();
+    if (!ok) return fail(io_fail("fsync", _path, err));
     return {};
 }
 
@@ -286,6 +324,7 @@ result<void> mapped_file::remove() {
     _fd.reset();
     _writable = false;
     _reserved = 0;
+    _removed = true;
     if (::unlink(_path.c_str()) != 0 && errno != ENOENT) {
         return fail(io_fail("unlink", _path, errno));
     }

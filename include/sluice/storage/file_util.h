@@ -126,6 +126,9 @@ class mapped_file {
         : _path(std::move(path)), _fd(std::move(fd)), _writable(writable) {}
     result<void> map(size_t size_bytes);
     void unmap();
+    /// Open `_fd` again (closed between calls: the mapping does not need it).
+    result<void> open_fd();
+    result<void> seal_open(size_t size_bytes);
 
     std::filesystem::path _path;
     unique_fd _fd;
@@ -136,6 +139,7 @@ class mapped_file {
     size_t _data_bytes_at_open = 0;
     size_t _reserved = 0;  // bytes from the start known to have blocks (reserve())
     bool _reserve_failed = false;
+    bool _removed = false;
 };
 
 }  // namespace sluice::storage
