@@ -59,17 +59,6 @@ class staging_pool {
 
 thread_local staging_pool pool;
 
-bool pread_all(int fd, uint8_t* buf, size_t len, uint64_t pos) {
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = ::pread(fd, buf + done, len - done, static_cast<off_t>(pos + done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        done += static_cast<size_t>(n);
-    }
-    return true;
-}
-
 }  // namespace
 
 direct_writer::~direct_writer() { reset(); }

@@ -154,6 +154,17 @@ size_t count_entries_before_zero_tail(std::span<const uint8_t> bytes, size_t ent
 // ---------------------------------------------------------------------------------------
 // mapped_file
 
+bool pread_all(int fd, uint8_t* buf, size_t len, uint64_t pos) {
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = ::pread(fd, buf + done, len - done, static_cast<off_t>(pos + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        done += static_cast<size_t>(n);
+    }
+    return true;
+}
+
 result<mapped_file> mapped_file::open(const std::filesystem::path& path, bool writable,
                                       size_t size_bytes) {
     auto fd = writable ? open_file(path, O_RDWR | O_CREAT) : open_file(path, O_RDONLY);

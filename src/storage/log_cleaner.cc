@@ -74,17 +74,6 @@ topic_partition checkpoint_key(const std::filesystem::path& dir) {
     return {"_", 0};
 }
 
-bool pread_all(int fd, uint8_t* buf, size_t len, uint64_t pos) {
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = ::pread(fd, buf + done, len - done, static_cast<off_t>(pos + done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        done += static_cast<size_t>(n);
-    }
-    return true;
-}
-
 bool write_all(int fd, const uint8_t* p, size_t len) {
     while (len > 0) {
         ssize_t n = ::write(fd, p, len);

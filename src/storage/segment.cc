@@ -26,17 +26,6 @@ result<uint64_t> file_size(int fd) {
     return static_cast<uint64_t>(st.st_size);
 }
 
-bool pread_all(int fd, uint8_t* buf, size_t len, uint64_t pos) {
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = ::pread(fd, buf + done, len - done, static_cast<off_t>(pos + done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        done += static_cast<size_t>(n);
-    }
-    return true;
-}
-
 /// Whether [pos, size) is a direct write's zero padding: zeros from the data's end to the
 /// next block boundary, where the file ends.
 bool zero_padding(int fd, uint64_t pos, uint64_t size) {

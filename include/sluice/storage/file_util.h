@@ -61,6 +61,10 @@ class unique_fd {
 /// Not logged: the caller asks again and again while a disk is full.
 [[nodiscard]] bool reserve_file_space(int fd, uint64_t pos, uint64_t len);
 
+/// Reads exactly `len` bytes at `pos` (continuing after short reads and EINTR); false at
+/// end of file or on an error (errno says which). Not logged: callers say what failed.
+[[nodiscard]] bool pread_all(int fd, uint8_t* buf, size_t len, uint64_t pos);
+
 /// Reads a whole file. not_found when it does not exist.
 [[nodiscard]] result<std::vector<uint8_t>> read_file(const std::filesystem::path& path);
 
