@@ -13,10 +13,16 @@ struct common_options {
     std::string bootstrap = "127.0.0.1:9092";
 };
 
-/// Connect or print why not (exit code 1 for the caller).
-inline bool connect(client::kafka_connection& c, const common_options& o) {
+/// How long topic create/delete wait for the answer: a topic of many thousands of
+/// partitions takes the broker tens of seconds to create (files, fsyncs).
+constexpr int topic_admin_timeout_ms = 120'000;
+
+/// Connect or print why not (exit code 1 for the caller). `timeout_ms` bounds the wait
+/// for each answer.
+inline bool connect(client::kafka_connection& c, const common_options& o,
+                    int timeout_ms = 10'000) {
     std::string why;
-    if (c.connect(o.bootstrap, &why)) return true;
+    if (c.connect(o.bootstrap, &why, timeout_ms)) return true;
     std::fprintf(stderr, "sluice: %s (is sluiced running? use --bootstrap HOST:PORT)\n",
                  why.c_str());
     return false;

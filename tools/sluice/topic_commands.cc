@@ -16,8 +16,9 @@ using namespace protocol;
 int topic_create(const common_options& o, const std::string& name, int32_t partitions,
                  int16_t replication, const std::vector<std::string>& configs) {
     client::kafka_connection c;
-    if (!connect(c, o)) return 1;
+    if (!connect(c, o, topic_admin_timeout_ms)) return 1;
     create_topics_request req;
+    req.timeout_ms = topic_admin_timeout_ms;
     creatable_topic t;
     t.name = name;
     t.num_partitions = partitions;
@@ -34,7 +35,9 @@ int topic_create(const common_options& o, const std::string& name, int32_t parti
     std::string why;
     auto resp = c.call<create_topics_request, create_topics_response>(req, &why);
     if (!resp) {
-        std::fprintf(stderr, "sluice: create topic %s: %s\n", name.c_str(), why.c_str());
+        std::fprintf(stderr, "sluice: create topic %s: %s (after %d s the broker may still be "
+                     "creating it: see `sluice topic describe %s`)\n",
+                     name.c_str(), why.c_str(), topic_admin_timeout_ms / 1000, name.c_str());
         return 1;
     }
     for (const auto& r : resp->topics) {
@@ -128,13 +131,13 @@ int topic_describe(const common_options& o, const std::string& name) {
 
 int topic_delete(const common_options& o, const std::string& name) {
     client::kafka_connection c;
-    if (!connect(c, o)) return 1;
+    if (!connect(c, o, topic_admin_timeout_ms)) return 1;
     delete_topics_request req;
     req.topic_names.push_back(name);
     delete_topic_state s;
     s.name = name;
     req.topics.push_back(s);
-    req.timeout_ms = 30000;
+    req.timeout_ms = topic_admin_timeout_ms;
     std::string why;
     auto resp = c.call<delete_topics_request, delete_topics_response>(req, &why);
     if (!resp) {
