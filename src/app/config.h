@@ -21,9 +21,9 @@ struct config_error : std::runtime_error {
 
 struct broker_config {
     std::vector<std::filesystem::path> log_dirs{"data"};  // log.dirs (comma-separated)
-    broker::broker_options broker;                  // node.id, listeners, log.* defaults...
-    int64_t retention_check_interval_ms = 300'000;  // log.retention.check.interval.ms
-    int64_t checkpoint_interval_ms = 60'000;        // log.flush.offset.checkpoint.interval.ms
+    broker::broker_options broker;                        // node.id, listeners, log.* defaults...
+    int64_t retention_check_interval_ms = 300'000;        // log.retention.check.interval.ms
+    int64_t checkpoint_interval_ms = 60'000;              // log.flush.offset.checkpoint.interval.ms
 };
 
 /// key=value lines; '#' and '!' start comments; blank lines ignored.

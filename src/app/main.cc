@@ -164,8 +164,7 @@ int run(const app::broker_config& cfg, const std::string& config_file,
         return 1;
     }
     storage::log_manager& logs = *manager.value();
-    SLUICE_LOG(info, "sluiced",
-               "log.dirs %s: %zu partition(s) opened after a%s stop in %lld ms",
+    SLUICE_LOG(info, "sluiced", "log.dirs %s: %zu partition(s) opened after a%s stop in %lld ms",
                dir_names.c_str(), logs.logs().size(),
                logs.last_stop_was_clean() ? " clean" : "n unclean (or first)",
                static_cast<long long>(common::monotonic_ms() - started));

@@ -15,7 +15,9 @@
 
 namespace sluice::storage {
 
-void aligned_free::operator()(uint8_t* p) const { std::free(p); }
+void aligned_free::operator()(uint8_t* p) const {
+    std::free(p);
+}
 
 namespace {
 
@@ -61,7 +63,9 @@ thread_local staging_pool pool;
 
 }  // namespace
 
-direct_writer::~direct_writer() { reset(); }
+direct_writer::~direct_writer() {
+    reset();
+}
 
 result<direct_writer::prepared> direct_writer::prepare(const segment& seg,
                                                        std::span<const iovec> batches) {

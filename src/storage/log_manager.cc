@@ -125,8 +125,8 @@ result<void> log_manager::open_partitions(size_t dir_index, const log_manager_op
         }
         auto l = log::open(_reactor, entry.path(), o.defaults, rs, now_ms);
         if (!l) {
-            SLUICE_LOG(error, "storage", "partition %s cannot be opened: %s",
-                       entry.path().c_str(), describe(l.error()));
+            SLUICE_LOG(error, "storage", "partition %s cannot be opened: %s", entry.path().c_str(),
+                       describe(l.error()));
             return fail(l.error());
         }
         _logs.emplace(*tp, std::move(l).value());

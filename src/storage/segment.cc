@@ -126,7 +126,9 @@ void segment::drop_cache() {
     if (!_cache.empty()) tail_cache::local().drop(_cache);
 }
 
-segment::~segment() { drop_cache(); }
+segment::~segment() {
+    drop_cache();
+}
 
 void segment::reset_index_state() {
     drop_cache();

@@ -48,8 +48,8 @@ bool tail_cache::gather(const copies& owner, uint64_t pos, uint64_t len, std::ve
         if (at >= end) break;
         if (h->end <= at || h->start > at) continue;
         const uint64_t take = std::min(end, h->end) - at;
-        iov.push_back({const_cast<uint8_t*>(h->bytes.get() + (at - h->start)),
-                       static_cast<size_t>(take)});
+        iov.push_back(
+            {const_cast<uint8_t*>(h->bytes.get() + (at - h->start)), static_cast<size_t>(take)});
         if (owners) owners->push_back(h->bytes);
         at += take;
     }

@@ -243,8 +243,8 @@ TEST_P(log_crash, kill_9_never_loses_a_durable_append) {
         "crash (%s writes) rounds=%d durable records acked=%llu reports=%llu torn bytes=%llu "
         "log end=%lld\n",
         g_direct_io ? "O_DIRECT" : "buffered", rounds, static_cast<unsigned long long>(acked),
-        static_cast<unsigned long long>(reports),
-        static_cast<unsigned long long>(torn), static_cast<long long>(end));
+        static_cast<unsigned long long>(reports), static_cast<unsigned long long>(torn),
+        static_cast<long long>(end));
     RecordProperty("rounds", rounds);
     RecordProperty("acked_records", std::to_string(acked));
     RecordProperty("torn_bytes", std::to_string(torn));

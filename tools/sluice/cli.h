@@ -19,8 +19,7 @@ constexpr int topic_admin_timeout_ms = 120'000;
 
 /// Connect or print why not (exit code 1 for the caller). `timeout_ms` bounds the wait
 /// for each answer.
-inline bool connect(client::kafka_connection& c, const common_options& o,
-                    int timeout_ms = 10'000) {
+inline bool connect(client::kafka_connection& c, const common_options& o, int timeout_ms = 10'000) {
     std::string why;
     if (c.connect(o.bootstrap, &why, timeout_ms)) return true;
     std::fprintf(stderr, "sluice: %s (is sluiced running? use --bootstrap HOST:PORT)\n",

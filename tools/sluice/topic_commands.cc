@@ -35,7 +35,8 @@ int topic_create(const common_options& o, const std::string& name, int32_t parti
     std::string why;
     auto resp = c.call<create_topics_request, create_topics_response>(req, &why);
     if (!resp) {
-        std::fprintf(stderr, "sluice: create topic %s: %s (after %d s the broker may still be "
+        std::fprintf(stderr,
+                     "sluice: create topic %s: %s (after %d s the broker may still be "
                      "creating it: see `sluice topic describe %s`)\n",
                      name.c_str(), why.c_str(), topic_admin_timeout_ms / 1000, name.c_str());
         return 1;

@@ -252,7 +252,7 @@ class log {
     size_t _inflight_count = 0;  // pending entries covered by the write in flight
     std::vector<iovec> _write_iov;
     direct_writer _direct;
-    bool _inflight_direct = false;  // the write in flight went through _direct
+    bool _inflight_direct = false;   // the write in flight went through _direct
     uint64_t _inflight_logical = 0;  // its bytes of batches (the direct write pads them)
     bool _direct_failed = false;     // warned once that O_DIRECT is unavailable here
     io::write_all_op _write_op;

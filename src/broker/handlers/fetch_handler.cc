@@ -21,7 +21,7 @@ using protocol::kafka_error;
 struct fetch_result {
     protocol::fetch_response response;
     std::vector<storage::read_slice> files;
-    std::vector<partition*> partitions;                 // the partitions read, for watching
+    std::vector<partition*> partitions;  // the partitions read, for watching
     struct sent_slice {
         partition* p;
         uint32_t bytes;

@@ -150,9 +150,9 @@ TEST_F(log_direct, padding_left_by_a_stop_without_close_is_a_clean_end) {
         // The process stops without close(): the padding stays in the file.
         drain();
         _log.reset();
-        auto l = open_log(direct_config(1 << 20),
-                          {.clean_shutdown = clean_marker, .recovery_point = end,
-                           .log_start_offset = 0});
+        auto l = open_log(
+            direct_config(1 << 20),
+            {.clean_shutdown = clean_marker, .recovery_point = end, .log_start_offset = 0});
         ASSERT_TRUE(l) << describe(l.error());
         _log = std::move(l).value();
         EXPECT_EQ(_log->log_end_offset(), end);
