@@ -64,6 +64,17 @@ def require_program(name, why_package):
     return path
 
 
+def run_program(path, *args, input=None, timeout=60):
+    """Runs a client program (kcat, say) to completion; its CompletedProcess, or an
+    AssertionError with its stderr when it exits non-zero."""
+    r = subprocess.run([path, *args], input=input, capture_output=True, timeout=timeout)
+    if r.returncode != 0:
+        raise AssertionError("%s %s exited %d: %s"
+                             % (os.path.basename(path), " ".join(args), r.returncode,
+                                r.stderr.decode(errors="replace")))
+    return r
+
+
 def sluiced_path():
     path = os.environ.get("SLUICED")
     if not path:

@@ -12,7 +12,6 @@ Run: SLUICED=build/.../sluiced /usr/bin/python3 test_kcat.py
 import json
 import os
 import re
-import subprocess
 import sys
 import unittest
 
@@ -46,11 +45,7 @@ class Msg:
 
 
 def kcat(*args, input=None, timeout=60):
-    r = subprocess.run([KCAT, *args], input=input, capture_output=True, timeout=timeout)
-    if r.returncode != 0:
-        raise AssertionError("kcat %s exited %d: %s"
-                             % (" ".join(args), r.returncode, r.stderr.decode(errors="replace")))
-    return r
+    return harness.run_program(KCAT, *args, input=input, timeout=timeout)
 
 
 def parse_consumed(out):

@@ -16,7 +16,6 @@ import http.client
 import os
 import re
 import socket
-import subprocess
 import sys
 import time
 import unittest
@@ -33,11 +32,7 @@ TOPICS = {"metrics-a": 3000, "metrics-b": 2000}  # topic -> records produced
 
 
 def kcat(*args, input=None, timeout=60):
-    r = subprocess.run([KCAT, *args], input=input, capture_output=True, timeout=timeout)
-    if r.returncode != 0:
-        raise AssertionError("kcat %s exited %d: %s"
-                             % (" ".join(args), r.returncode, r.stderr.decode(errors="replace")))
-    return r
+    return harness.run_program(KCAT, *args, input=input, timeout=timeout)
 
 
 class Scrape:
